@@ -1,0 +1,109 @@
+import { z } from 'zod'
+import { parseDuration } from './duration'
+import { issueText } from './schemas/issues'
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+
+const providerUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+  .transform((raw) => new URL(raw))
+  // Deployed Workers drop a custom port from https:// subrequests, which would
+  // silently send every call to :443; only loopback (local dev) is exempt.
+  .refine((url) => url.protocol !== 'https:' || url.port === '' || LOOPBACK.test(url.hostname), {
+    error:
+      'https:// URLs with a custom port do not work on deployed Workers; expose the provider on 443, ' +
+      'use http://, or put it behind a Cloudflare Tunnel',
+  })
+  .refine((url) => url.search === '' && url.hash === '', { error: 'must not have a query or fragment' })
+  // A base path is allowed (a provider behind a path prefix); normalise its trailing slash once here.
+  .transform((url) => url.href.replace(/\/+$/, ''))
+
+const duration = z.string().transform((raw, ctx) => {
+  const ms = parseDuration(raw)
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${raw}" is not a positive duration (e.g. 60s, 1m30s, 500ms, 60)`,
+    })
+    return z.NEVER
+  }
+  return ms
+})
+
+const bool = z
+  .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1')
+
+const origins = z.string().transform((raw, ctx) => {
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  for (const origin of list) {
+    if (origin === '*') continue
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://example.com` })
+      return z.NEVER
+    }
+  }
+  return list
+})
+
+const optionalSecret = z.string().optional()
+
+const schema = z
+  .object({
+    FUNCTIONS_PROVIDER_URL: providerUrl,
+    UPSTREAM_TIMEOUT: duration.default(60_000),
+    BASIC_AUTH: bool.default(false),
+    BASIC_AUTH_USER: optionalSecret,
+    BASIC_AUTH_PASSWORD: optionalSecret,
+    FUNCTION_NAMESPACE: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label')
+      .default('openfaas-fn'),
+    CORS_ALLOWED_ORIGINS: origins.default([]),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.BASIC_AUTH) return
+    for (const key of ['BASIC_AUTH_USER', 'BASIC_AUTH_PASSWORD'] as const) {
+      if (!env[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required when BASIC_AUTH=true' })
+    }
+  })
+  .transform((env) => ({
+    providerUrl: env.FUNCTIONS_PROVIDER_URL,
+    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT,
+    defaultNamespace: env.FUNCTION_NAMESPACE,
+    corsOrigins: env.CORS_ALLOWED_ORIGINS,
+    credentials:
+      env.BASIC_AUTH && env.BASIC_AUTH_USER && env.BASIC_AUTH_PASSWORD
+        ? { username: env.BASIC_AUTH_USER, password: env.BASIC_AUTH_PASSWORD }
+        : undefined,
+  }))
+
+export type Config = z.infer<typeof schema>
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string }
+
+// Bindings are fixed for the life of an isolate, so parse each env object once.
+const cache = new WeakMap<object, ConfigResult>()
+
+export function loadConfig(env: object): ConfigResult {
+  let result = cache.get(env)
+  if (!result) {
+    result = parseConfig(env)
+    if (!result.ok) console.error(result.error)
+    cache.set(env, result)
+  }
+  return result
+}
+
+export function parseConfig(env: object): ConfigResult {
+  // Empty strings mean "unset" for optional variables (wrangler.toml cannot omit a var per environment).
+  const values = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
+  const parsed = schema.safeParse(values)
+  if (parsed.success) return { ok: true, config: parsed.data }
+  const problems = parsed.error.issues.map((issue) => issueText(issue, 'configuration'))
+  return { ok: false, error: `edgefaas configuration error: ${problems.join('; ')}` }
+}

@@ -1,0 +1,14 @@
+import type { Config } from './config'
+
+/** Secrets are not in wrangler.toml, so `wrangler types` cannot see them. */
+export type Bindings = Env & {
+  BASIC_AUTH_USER?: string
+  BASIC_AUTH_PASSWORD?: string
+}
+
+export type AppEnv = {
+  Bindings: Bindings
+  Variables: {
+    config: Config
+  }
+}

@@ -1,0 +1,60 @@
+import { proxy } from 'hono/proxy'
+import type { Config } from '../config'
+import { plainText } from '../http/responses'
+
+export type ForwardOptions = {
+  /** Path on the provider, already validated and encoded, starting with `/`. */
+  path: string
+  /** Raw query string including its `?`, or empty. */
+  search?: string
+  /** Headers to send instead of the caller's (hop-by-hop ones are still removed). */
+  headers?: Headers
+  /** A body to send instead of the caller's, e.g. after validating it. */
+  body?: BodyInit | null
+  /** Management calls carry the gateway's own credentials; invocations never do. */
+  authenticate: boolean
+}
+
+/**
+ * The one way the gateway talks to the provider: sync and async invocations
+ * and every management call. The caller's body streams through untouched,
+ * the provider's response streams back, redirects are returned, not followed.
+ * A provider fault maps to 502 (unreachable) or 504 (no response in time).
+ */
+export async function forward(config: Config, request: Request, options: ForwardOptions): Promise<Response> {
+  const headers = options.headers ?? new Headers(request.headers)
+  // The provider is not the host the caller addressed, and Workers sets the right one itself.
+  headers.delete('host')
+  if (options.authenticate && config.credentials) {
+    const { username, password } = config.credentials
+    headers.set('authorization', `Basic ${btoa(`${username}:${password}`)}`)
+  }
+  const raw = new Request(request.url, {
+    method: request.method,
+    headers,
+    body: options.body !== undefined ? options.body : request.body,
+  })
+
+  const deadline = new AbortController()
+  // The timeout bounds the wait for the response head only; a body that is
+  // being streamed (logs with follow, server-sent events) may run on.
+  const timer = setTimeout(() => deadline.abort(), config.upstreamTimeoutMs)
+  try {
+    return await proxy(`${config.providerUrl}${options.path}${options.search ?? ''}`, {
+      raw,
+      redirect: 'manual',
+      signal: deadline.signal,
+    })
+  } catch (error) {
+    if (deadline.signal.aborted) {
+      return plainText(
+        504,
+        `the functions provider did not answer ${options.path} within ${config.upstreamTimeoutMs / 1000}s`,
+      )
+    }
+    const reason = error instanceof Error ? error.message : String(error)
+    return plainText(502, `cannot reach the functions provider for ${options.path}: ${reason}`)
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Headers the gateway adds to every function invocation, sync or async:
+ * a call id the caller may already have chosen, the start time in Unix
+ * nanoseconds, and the forwarding headers when no proxy in front set them.
+ */
+export function invocationHeaders(
+  request: Request,
+  host: string,
+): { headers: Headers; callId: string; startTime: string } {
+  const headers = new Headers(request.headers)
+  let callId = headers.get('x-call-id')
+  if (!callId) {
+    callId = crypto.randomUUID()
+    headers.set('x-call-id', callId)
+  }
+  const startTime = `${Date.now()}000000`
+  headers.set('x-start-time', startTime)
+  if (!headers.has('x-forwarded-host')) headers.set('x-forwarded-host', host)
+  const client = headers.get('cf-connecting-ip')
+  if (client && !headers.has('x-forwarded-for')) headers.set('x-forwarded-for', client)
+  return { headers, callId, startTime }
+}

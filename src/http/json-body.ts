@@ -1,0 +1,50 @@
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { z } from 'zod'
+import { issueText } from '../schemas/issues'
+import { plainText } from './responses'
+
+export function badRequest(message: string): HTTPException {
+  return new HTTPException(400, { res: plainText(400, message) })
+}
+
+/** The first problem zod found, which is what a person fixes first. */
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0]
+  return issue ? issueText(issue) : 'invalid value'
+}
+
+/**
+ * Reads and validates a JSON body. Returns the parsed value and the exact
+ * text, so the provider can be sent the caller's bytes rather than a
+ * re-serialisation that would drop or reorder anything.
+ */
+export async function readJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  typeName: string,
+): Promise<{ value: z.infer<S>; text: string }> {
+  const text = await c.req.text()
+  if (text.trim() === '') throw badRequest(`${typeName} body is required`)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw badRequest(`invalid JSON in ${typeName} body: ${(error as Error).message}`)
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) throw badRequest(`invalid ${typeName}: ${describeIssue(parsed.error)}`)
+  return { value: parsed.data, text }
+}
+
+/** Validates one path or query value, answering 400 that names it. */
+export function validName<S extends z.ZodType<string>>(
+  schema: S,
+  value: string | undefined,
+  what: string,
+): string {
+  if (value === undefined) throw badRequest(`${what} is required`)
+  const parsed = schema.safeParse(value)
+  if (!parsed.success) throw badRequest(`invalid ${what} "${value}": ${describeIssue(parsed.error)}`)
+  return parsed.data
+}

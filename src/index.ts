@@ -1,0 +1,44 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { AppEnv } from './env'
+import { plainText } from './http/responses'
+import { gatewayAuth } from './middleware/auth'
+import { withConfig } from './middleware/config'
+import { gatewayCors } from './middleware/cors'
+import { notFound, onError } from './middleware/errors'
+import { functionRoutes } from './routes/function'
+import { functionsRoutes } from './routes/functions'
+import { healthRoutes } from './routes/health'
+import { infoRoutes } from './routes/info'
+import { logsRoutes } from './routes/logs'
+import { namespacesRoutes } from './routes/namespaces'
+import { scaleRoutes } from './routes/scale'
+import { secretsRoutes } from './routes/secrets'
+
+const MANAGEMENT_BODY_LIMIT = 1024 * 1024
+
+const app = new Hono<AppEnv>()
+  .use(withConfig)
+  .use(gatewayCors)
+  .use(gatewayAuth)
+  .use(
+    '/system/*',
+    bodyLimit({
+      maxSize: MANAGEMENT_BODY_LIMIT,
+      onError: () => plainText(413, `request body exceeds ${MANAGEMENT_BODY_LIMIT} bytes`),
+    }),
+  )
+  .route('/', functionRoutes)
+  .route('/', functionsRoutes)
+  .route('/', scaleRoutes)
+  .route('/', secretsRoutes)
+  .route('/', logsRoutes)
+  .route('/', namespacesRoutes)
+  .route('/', infoRoutes)
+  .route('/', healthRoutes)
+  .notFound(notFound)
+  .onError(onError)
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>

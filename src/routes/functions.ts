@@ -1,0 +1,29 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../env'
+import { toProvider } from '../forward/management'
+import { methodNotAllowed } from '../http/allow'
+import { readJson, validName } from '../http/json-body'
+import { namespaceQuery } from '../http/query'
+import { deleteFunctionRequest, functionDeployment, resourceName } from '../schemas/openfaas'
+
+/** Deploy, update, list, describe and delete functions. */
+export const functionsRoutes = new Hono<AppEnv>()
+  .get('/system/functions', (c) => {
+    namespaceQuery(c)
+    return toProvider(c, '/system/functions')
+  })
+  .on(['POST', 'PUT'], '/system/functions', async (c) => {
+    const { text } = await readJson(c, functionDeployment, 'FunctionDeployment')
+    return toProvider(c, '/system/functions', text)
+  })
+  .delete('/system/functions', async (c) => {
+    const { text } = await readJson(c, deleteFunctionRequest, 'DeleteFunctionRequest')
+    return toProvider(c, '/system/functions', text)
+  })
+  .all('/system/functions', methodNotAllowed('GET', 'POST', 'PUT', 'DELETE'))
+  .get('/system/function/:name', (c) => {
+    const name = validName(resourceName, c.req.param('name'), 'function name')
+    namespaceQuery(c)
+    return toProvider(c, `/system/function/${name}`)
+  })
+  .all('/system/function/:name', methodNotAllowed('GET'))

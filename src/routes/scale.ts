@@ -1,0 +1,29 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../env'
+import { toProvider } from '../forward/management'
+import { methodNotAllowed } from '../http/allow'
+import { badRequest, readJson, validName } from '../http/json-body'
+import { namespaceQuery } from '../http/query'
+import { resourceName, scaleServiceRequest } from '../schemas/openfaas'
+
+/**
+ * Set a function's desired replicas. Unlike OpenFaaS CE, 0 is allowed: scaling
+ * to zero is how functions idle, and conformance clients do it.
+ */
+export const scaleRoutes = new Hono<AppEnv>()
+  .post('/system/scale-function/:name', async (c) => {
+    const name = validName(resourceName, c.req.param('name'), 'function name')
+    const queryNamespace = namespaceQuery(c)
+    const { value } = await readJson(c, scaleServiceRequest, 'ScaleServiceRequest')
+    if (value.serviceName && value.serviceName !== name) {
+      throw badRequest(`serviceName "${value.serviceName}" does not match the function in the path "${name}"`)
+    }
+    if (value.namespace && queryNamespace && value.namespace !== queryNamespace) {
+      throw badRequest(`namespace "${value.namespace}" does not match ?namespace=${queryNamespace}`)
+    }
+    const namespace = value.namespace ?? queryNamespace
+    // serviceName may be omitted by callers; providers need it, and the path already says it.
+    const body = JSON.stringify({ ...value, serviceName: name, ...(namespace ? { namespace } : {}) })
+    return toProvider(c, `/system/scale-function/${name}`, body)
+  })
+  .all('/system/scale-function/:name', methodNotAllowed('POST'))

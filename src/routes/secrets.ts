@@ -1,0 +1,25 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../env'
+import { toProvider } from '../forward/management'
+import { methodNotAllowed } from '../http/allow'
+import { readJson } from '../http/json-body'
+import { namespaceQuery } from '../http/query'
+import { secret, secretReference } from '../schemas/openfaas'
+
+/** Secrets are listed by name only; values go to the provider and never come back. */
+export const secretsRoutes = new Hono<AppEnv>()
+  .get('/system/secrets', (c) => {
+    namespaceQuery(c)
+    return toProvider(c, '/system/secrets')
+  })
+  .on(['POST', 'PUT'], '/system/secrets', async (c) => {
+    namespaceQuery(c)
+    const { text } = await readJson(c, secret, 'Secret')
+    return toProvider(c, '/system/secrets', text)
+  })
+  .delete('/system/secrets', async (c) => {
+    namespaceQuery(c)
+    const { text } = await readJson(c, secretReference, 'Secret')
+    return toProvider(c, '/system/secrets', text)
+  })
+  .all('/system/secrets', methodNotAllowed('GET', 'POST', 'PUT', 'DELETE'))
