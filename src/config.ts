@@ -102,7 +102,7 @@ export function loadConfig(env: object): ConfigResult {
 export function parseConfig(env: object): ConfigResult {
   // Empty strings mean "unset" for optional variables (wrangler.toml cannot omit a var per environment).
   const values = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
-  const parsed = schema.safeParse(values)
+  const parsed = schema.safeParse(values, { reportInput: true })
   if (parsed.success) return { ok: true, config: parsed.data }
   const problems = parsed.error.issues.map((issue) => issueText(issue, 'configuration'))
   return { ok: false, error: `edgefaas configuration error: ${problems.join('; ')}` }

@@ -1,13 +1,14 @@
 import { proxy } from 'hono/proxy'
 import type { Config } from '../config'
 import { plainText } from '../http/responses'
+import { forwardableHeaders } from './headers'
 
 export type ForwardOptions = {
   /** Path on the provider, already validated and encoded, starting with `/`. */
   path: string
   /** Raw query string including its `?`, or empty. */
   search?: string
-  /** Headers to send instead of the caller's (hop-by-hop ones are still removed). */
+  /** Headers to send; by default the caller's, less hop-by-hop ones. */
   headers?: Headers
   /** A body to send instead of the caller's, e.g. after validating it. */
   body?: BodyInit | null
@@ -22,9 +23,7 @@ export type ForwardOptions = {
  * A provider fault maps to 502 (unreachable) or 504 (no response in time).
  */
 export async function forward(config: Config, request: Request, options: ForwardOptions): Promise<Response> {
-  const headers = options.headers ?? new Headers(request.headers)
-  // The provider is not the host the caller addressed, and Workers sets the right one itself.
-  headers.delete('host')
+  const headers = options.headers ?? forwardableHeaders(request)
   if (options.authenticate && config.credentials) {
     const { username, password } = config.credentials
     headers.set('authorization', `Basic ${btoa(`${username}:${password}`)}`)

@@ -1,13 +1,12 @@
+import { forwardableHeaders, requestHost } from './headers'
+
 /**
  * Headers the gateway adds to every function invocation, sync or async:
  * a call id the caller may already have chosen, the start time in Unix
  * nanoseconds, and the forwarding headers when no proxy in front set them.
  */
-export function invocationHeaders(
-  request: Request,
-  host: string,
-): { headers: Headers; callId: string; startTime: string } {
-  const headers = new Headers(request.headers)
+export function invocationHeaders(request: Request): { headers: Headers; callId: string; startTime: string } {
+  const headers = forwardableHeaders(request)
   let callId = headers.get('x-call-id')
   if (!callId) {
     callId = crypto.randomUUID()
@@ -15,7 +14,7 @@ export function invocationHeaders(
   }
   const startTime = `${Date.now()}000000`
   headers.set('x-start-time', startTime)
-  if (!headers.has('x-forwarded-host')) headers.set('x-forwarded-host', host)
+  if (!headers.has('x-forwarded-host')) headers.set('x-forwarded-host', requestHost(request.url))
   const client = headers.get('cf-connecting-ip')
   if (client && !headers.has('x-forwarded-for')) headers.set('x-forwarded-for', client)
   return { headers, callId, startTime }

@@ -32,7 +32,7 @@ export async function readJson<S extends z.ZodType>(
   } catch (error) {
     throw badRequest(`invalid JSON in ${typeName} body: ${(error as Error).message}`)
   }
-  const parsed = schema.safeParse(json)
+  const parsed = schema.safeParse(json, { reportInput: true })
   if (!parsed.success) throw badRequest(`invalid ${typeName}: ${describeIssue(parsed.error)}`)
   return { value: parsed.data, text }
 }
@@ -44,7 +44,7 @@ export function validName<S extends z.ZodType<string>>(
   what: string,
 ): string {
   if (value === undefined) throw badRequest(`${what} is required`)
-  const parsed = schema.safeParse(value)
+  const parsed = schema.safeParse(value, { reportInput: true })
   if (!parsed.success) throw badRequest(`invalid ${what} "${value}": ${describeIssue(parsed.error)}`)
   return parsed.data
 }

@@ -1,7 +1,7 @@
 import { splitUrl } from './url'
 
-// Paths that OpenFaaS never puts behind basic auth.
-const PUBLIC = /^\/(?:(?:function|async-function)\/[-a-zA-Z_0-9.]+(?:\/.*)?|healthz)$/
+// Paths that OpenFaaS never puts behind basic auth, and `/`, which only redirects to the guarded portal.
+const PUBLIC = /^\/(?:(?:function|async-function)\/[-a-zA-Z_0-9.]+(?:\/.*)?|healthz)?$/
 
 /**
  * True only when the path is public both as sent and after every

@@ -11,7 +11,7 @@ const PREFIX = '/function/'
 export const functionRoutes = new Hono<AppEnv>().all('/function/*', async function invoke(c) {
   const target = parseFunctionTarget(c.req.url, PREFIX)
   if ('status' in target) return plainText(target.status, target.message)
-  const { headers, callId, startTime } = invocationHeaders(c.req.raw, c.req.header('host') ?? '')
+  const { headers, callId, startTime } = invocationHeaders(c.req.raw)
   const response = await forward(c.var.config, c.req.raw, {
     path: functionPath(target),
     search: target.search,

@@ -27,7 +27,7 @@ const logsQuery = z.object({
 export const logsRoutes = new Hono<AppEnv>()
   .get('/system/logs', async (c) => {
     const query = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''))
-    const parsed = logsQuery.safeParse(query)
+    const parsed = logsQuery.safeParse(query, { reportInput: true })
     if (!parsed.success)
       throw badRequest(`invalid logs query: ${parsed.error.issues.map((i) => issueText(i)).join('; ')}`)
     const response = await toProvider(c, '/system/logs')

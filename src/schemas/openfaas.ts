@@ -75,7 +75,10 @@ export type DeleteFunctionRequest = z.infer<typeof deleteFunctionRequest>
 
 export const scaleServiceRequest = z.looseObject({
   serviceName: resourceName.optional(),
-  replicas: z.number().int('must be a whole number').min(0, 'must be 0 or more'),
+  replicas: z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be 0 or more' }),
   namespace: namespaceName.optional(),
 })
 export type ScaleServiceRequest = z.infer<typeof scaleServiceRequest>

@@ -1,0 +1,117 @@
+import { createExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it, vi } from 'vitest'
+import { parseConfig } from '../../src/config'
+import { parseDuration } from '../../src/duration'
+import worker from '../../src/index'
+import { gatewayWith, received, tag } from './helpers'
+
+describe('configuration', () => {
+  it.each([
+    [{ FUNCTIONS_PROVIDER_URL: '' }, 'FUNCTIONS_PROVIDER_URL is required'],
+    [{ FUNCTIONS_PROVIDER_URL: 'not a url' }, 'FUNCTIONS_PROVIDER_URL must be an absolute http(s) URL'],
+    [
+      { FUNCTIONS_PROVIDER_URL: 'ftp://provider.example' },
+      'FUNCTIONS_PROVIDER_URL must be an absolute http(s) URL',
+    ],
+    [
+      { FUNCTIONS_PROVIDER_URL: 'https://provider.example:8443' },
+      'FUNCTIONS_PROVIDER_URL https:// URLs with a custom port',
+    ],
+    [
+      { FUNCTIONS_PROVIDER_URL: 'http://provider.example?x=1' },
+      'FUNCTIONS_PROVIDER_URL must not have a query',
+    ],
+    [{ UPSTREAM_TIMEOUT: 'soon' }, 'UPSTREAM_TIMEOUT "soon" is not a positive duration'],
+    [{ UPSTREAM_TIMEOUT: '0s' }, 'UPSTREAM_TIMEOUT "0s" is not a positive duration'],
+    [{ BASIC_AUTH: 'yes' }, 'BASIC_AUTH must be true or false'],
+    [{ FUNCTION_NAMESPACE: 'Not Valid' }, 'FUNCTION_NAMESPACE must be a DNS-1123 label'],
+    [
+      { CORS_ALLOWED_ORIGINS: 'https://ok.example,example.com/path' },
+      'CORS_ALLOWED_ORIGINS "example.com/path" is not an origin',
+    ],
+  ])('answers every request 500 naming the bad variable: %j', async (vars, message) => {
+    const t = tag()
+    for (const path of ['/function/echo', '/system/functions', '/healthz']) {
+      const res = await gatewayWith(vars, path, { headers: t.headers })
+      expect(res.status).toBe(500)
+      expect(await res.text()).toContain(message)
+    }
+    expect(await received(t.id)).toEqual([])
+  })
+
+  it('logs a configuration error once per deployment, not per request', async () => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const broken = { ...env, UPSTREAM_TIMEOUT: 'never' }
+    for (let i = 0; i < 3; i++) {
+      const res = await worker.fetch(
+        new Request('http://gateway.test/healthz'),
+        broken,
+        createExecutionContext(),
+      )
+      expect(res.status).toBe(500)
+    }
+    expect(spy).toHaveBeenCalledTimes(1)
+    spy.mockRestore()
+  })
+
+  it('parses every setting into the typed config', () => {
+    const result = parseConfig({
+      FUNCTIONS_PROVIDER_URL: 'https://provider.example/base/',
+      UPSTREAM_TIMEOUT: '1m30s',
+      BASIC_AUTH: 'true',
+      BASIC_AUTH_USER: 'admin',
+      BASIC_AUTH_PASSWORD: 'pw',
+      FUNCTION_NAMESPACE: 'fns',
+      CORS_ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000',
+    })
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        providerUrl: 'https://provider.example/base',
+        upstreamTimeoutMs: 90_000,
+        defaultNamespace: 'fns',
+        corsOrigins: ['https://a.example', 'http://localhost:3000'],
+        credentials: { username: 'admin', password: 'pw' },
+      },
+    })
+  })
+
+  it('defaults what may be omitted', () => {
+    expect(parseConfig({ FUNCTIONS_PROVIDER_URL: 'http://127.0.0.1:8081' })).toEqual({
+      ok: true,
+      config: {
+        providerUrl: 'http://127.0.0.1:8081',
+        upstreamTimeoutMs: 60_000,
+        defaultNamespace: 'openfaas-fn',
+        corsOrigins: [],
+        credentials: undefined,
+      },
+    })
+  })
+
+  it('allows a custom https port on loopback, where local development needs it', () => {
+    expect(parseConfig({ FUNCTIONS_PROVIDER_URL: 'https://127.0.0.1:8443' }).ok).toBe(true)
+    expect(parseConfig({ FUNCTIONS_PROVIDER_URL: 'https://localhost:8443' }).ok).toBe(true)
+  })
+})
+
+describe('parseDuration', () => {
+  it.each([
+    ['60', 60_000],
+    ['1.5', 1500],
+    ['60s', 60_000],
+    ['500ms', 500],
+    ['1m30s', 90_000],
+    ['2h', 7_200_000],
+    ['1h2m3s4ms', 3_723_004],
+    ['1.5s', 1500],
+    ['250000us', 250],
+  ])('%s is %i ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms)
+  })
+
+  it.each(['', 's', '10 s', '-5s', '1d', 'abc', '1m x'])('rejects %j', (text) => {
+    expect(parseDuration(text)).toBeUndefined()
+  })
+})

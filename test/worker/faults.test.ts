@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import { gateway, gatewayWith } from './helpers'
+
+describe('provider faults', () => {
+  it('answers 502 with a one-line reason when the provider is unreachable', async () => {
+    for (const path of ['/function/echo', '/system/functions', '/healthz', '/system/info']) {
+      const res = await gatewayWith({ FUNCTIONS_PROVIDER_URL: 'http://127.0.0.1:1' }, path)
+      expect(res.status).toBe(502)
+      expect(res.headers.get('content-type')).toContain('text/plain')
+      const text = await res.text()
+      expect(text).toMatch(/^cannot reach the functions provider for \S+: .+\n$/)
+    }
+  })
+
+  it('answers 504 when the provider is slower than UPSTREAM_TIMEOUT', async () => {
+    const res = await gatewayWith({ UPSTREAM_TIMEOUT: '200ms' }, '/function/slow?ms=3000')
+    expect(res.status).toBe(504)
+    expect(await res.text()).toBe('the functions provider did not answer /function/slow within 0.2s\n')
+  })
+
+  it('waits as long as UPSTREAM_TIMEOUT allows', async () => {
+    const res = await gatewayWith({ UPSTREAM_TIMEOUT: '5s' }, '/function/slow?ms=300')
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('slow')
+  })
+
+  it('keeps the call id on a failed invocation so it can be traced', async () => {
+    const res = await gateway('/function/slow?ms=3000', { headers: { 'x-call-id': 'trace-me' } })
+    expect(res.status).toBe(504)
+    expect(res.headers.get('x-call-id')).toBe('trace-me')
+  })
+})
