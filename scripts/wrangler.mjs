@@ -20,6 +20,18 @@ const defines = [
   `__EDGEFAAS_COMMIT_MESSAGE__:${JSON.stringify(message)}`,
 ]
 
-const child = spawn('wrangler', [...process.argv.slice(2), ...defines], { stdio: 'inherit', shell: false })
+// Local development works offline: no usage metrics, and the placeholder
+// Request.cf object instead of downloading one.
+const env = {
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  ...process.env,
+}
+
+const child = spawn('wrangler', [...process.argv.slice(2), ...defines], {
+  stdio: 'inherit',
+  shell: false,
+  env,
+})
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

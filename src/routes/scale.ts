@@ -21,7 +21,7 @@ export const scaleRoutes = new Hono<AppEnv>()
     if (value.namespace && queryNamespace && value.namespace !== queryNamespace) {
       throw badRequest(`namespace "${value.namespace}" does not match ?namespace=${queryNamespace}`)
     }
-    const namespace = value.namespace ?? queryNamespace
+    const namespace = value.namespace || queryNamespace
     // serviceName may be omitted by callers; providers need it, and the path already says it.
     const body = JSON.stringify({ ...value, serviceName: name, ...(namespace ? { namespace } : {}) })
     return toProvider(c, `/system/scale-function/${name}`, body)

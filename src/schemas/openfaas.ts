@@ -23,6 +23,9 @@ export const namespaceName = z
   .max(63, 'must be at most 63 characters')
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lowercase alphanumerics and -)')
 
+/** Go clients may send `""` for a namespace they did not set; providers read that as the default. */
+const optionalNamespace = namespaceName.or(z.literal('')).nullish()
+
 const stringMap = z.record(z.string(), z.string())
 
 const resources = z.object({
@@ -33,16 +36,16 @@ const resources = z.object({
 export const functionDeployment = z.looseObject({
   service: serviceName,
   image: z.string().min(1, 'is required'),
-  namespace: namespaceName.optional(),
-  envProcess: z.string().optional(),
-  envVars: stringMap.optional(),
-  constraints: z.array(z.string()).optional(),
-  secrets: z.array(resourceName).optional(),
-  labels: stringMap.optional(),
-  annotations: stringMap.optional(),
-  limits: resources.optional(),
-  requests: resources.optional(),
-  readOnlyRootFilesystem: z.boolean().optional(),
+  namespace: optionalNamespace,
+  envProcess: z.string().nullish(),
+  envVars: stringMap.nullish(),
+  constraints: z.array(z.string()).nullish(),
+  secrets: z.array(resourceName).nullish(),
+  labels: stringMap.nullish(),
+  annotations: stringMap.nullish(),
+  limits: resources.nullish(),
+  requests: resources.nullish(),
+  readOnlyRootFilesystem: z.boolean().nullish(),
 })
 export type FunctionDeployment = z.infer<typeof functionDeployment>
 
@@ -69,28 +72,28 @@ export type FunctionStatus = z.infer<typeof functionStatus>
 
 export const deleteFunctionRequest = z.looseObject({
   functionName: resourceName,
-  namespace: namespaceName.optional(),
+  namespace: optionalNamespace,
 })
 export type DeleteFunctionRequest = z.infer<typeof deleteFunctionRequest>
 
 export const scaleServiceRequest = z.looseObject({
-  serviceName: resourceName.optional(),
+  serviceName: resourceName.or(z.literal('')).nullish(),
   replicas: z
     .number({ error: 'must be a number' })
     .int({ error: 'must be a whole number' })
     .min(0, { error: 'must be 0 or more' }),
-  namespace: namespaceName.optional(),
+  namespace: optionalNamespace,
 })
 export type ScaleServiceRequest = z.infer<typeof scaleServiceRequest>
 
 export const secret = z
   .looseObject({
     name: resourceName,
-    namespace: namespaceName.optional(),
-    value: z.string().optional(),
-    rawValue: z.base64('must be base64').optional(),
+    namespace: optionalNamespace,
+    value: z.string().nullish(),
+    rawValue: z.base64('must be base64').nullish(),
   })
-  .refine((s) => s.value !== undefined || s.rawValue !== undefined, {
+  .refine((s) => s.value != null || s.rawValue != null, {
     message: 'one of value or rawValue is required',
     path: ['value'],
   })
@@ -98,7 +101,7 @@ export type Secret = z.infer<typeof secret>
 
 export const secretReference = z.looseObject({
   name: resourceName,
-  namespace: namespaceName.optional(),
+  namespace: optionalNamespace,
 })
 
 export const namespaceRequest = z.looseObject({

@@ -307,3 +307,35 @@ describe('routing errors', () => {
     expect(res.headers.get('allow')).toBe(allow)
   })
 })
+
+describe('what Go clients send', () => {
+  it('accepts null for unset optional fields and "" for an unset namespace', async () => {
+    const t = tag()
+    const body = {
+      service: 'go-client',
+      image: 'functions/alpine:latest',
+      namespace: '',
+      envProcess: 'cat',
+      envVars: null,
+      constraints: null,
+      secrets: null,
+      labels: null,
+      annotations: null,
+      limits: null,
+      requests: null,
+    }
+    const res = await gateway('/system/functions', json(t, 'POST', body))
+    expect(res.status).toBe(202)
+    const del = await gateway(
+      '/system/functions',
+      json(t, 'DELETE', { functionName: 'go-client', namespace: '' }),
+    )
+    expect(del.status).toBe(202)
+    const scale = await gateway(
+      '/system/scale-function/echo',
+      json(t, 'POST', { serviceName: '', replicas: 1, namespace: '' }),
+    )
+    expect(scale.status).toBe(202)
+    expect(await received(t.id)).toHaveLength(3)
+  })
+})
