@@ -9,6 +9,9 @@ export default defineConfig({
         bindings: {
           FUNCTIONS_PROVIDER_URL: inject('upstreamUrl'),
           UPSTREAM_TIMEOUT: '2s',
+          // Read by the end-to-end tests, which point the gateway at the real dev provider.
+          DEV_PROVIDER_URL: inject('devProviderUrl'),
+          DEV_PROVIDER_SECRETS_MODE: inject('devProviderSecretsMode'),
         },
       },
     })),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Recorded } from './recorded.ts'
 
 /**
  * A real HTTP server on loopback standing in for an OpenFaaS provider in the
@@ -8,15 +9,6 @@ import type { AddressInfo } from 'node:net'
  * records what reached it, keyed by the `x-test-id` header each test sends,
  * so tests can assert on what the gateway forwarded.
  */
-
-export type Recorded = {
-  method: string
-  url: string
-  headers: Record<string, string | string[] | undefined>
-  body: string
-  bytes: number
-  sha256: string
-}
 
 const recorded = new Map<string, Recorded[]>()
 const progress = new Map<string, number>()

@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import worker from '../../src/index'
-import type { Recorded } from '../upstream/server'
+import type { Recorded } from '../upstream/recorded'
 
 export const upstreamUrl = env.FUNCTIONS_PROVIDER_URL
 export const GATEWAY = 'http://gateway.test'
