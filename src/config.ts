@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { parseDuration } from './duration'
-import { issueText } from './schemas/issues'
+import { describeIssues } from './schemas/issues'
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
 
@@ -104,6 +104,8 @@ export function parseConfig(env: object): ConfigResult {
   const values = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
   const parsed = schema.safeParse(values, { reportInput: true })
   if (parsed.success) return { ok: true, config: parsed.data }
-  const problems = parsed.error.issues.map((issue) => issueText(issue, 'configuration'))
-  return { ok: false, error: `edgefaas configuration error: ${problems.join('; ')}` }
+  return {
+    ok: false,
+    error: `edgefaas configuration error: ${describeIssues(parsed.error, 'configuration')}`,
+  }
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { describeIssues } from './errors.ts'
+import { describeIssues } from '../../src/schemas/issues.ts'
 import { dnsLabel } from './schemas.ts'
 
 // The provider's configuration, whether it comes from startProvider() options or from the command line

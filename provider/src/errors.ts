@@ -1,6 +1,5 @@
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { z } from 'zod'
 
 // Every failure a client can cause is an HTTPException with a plain-text message; app.ts renders them
 // all the same way, so modules deep in the provider can refuse a request without knowing about HTTP.
@@ -11,9 +10,3 @@ export const notFound = fail(404)
 export const conflict = fail(409)
 export const unavailable = fail(503)
 export const notImplemented = fail(501)
-
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ')
-}

@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } fro
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { describeIssues } from './errors.ts'
+import { describeIssues } from '../../src/schemas/issues.ts'
 import { dnsLabel, FunctionSpec, NamespaceMeta, secretName } from './schemas.ts'
 
 // What survives a restart: namespaces and functions in state.json, secret values in secrets.json.

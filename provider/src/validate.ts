@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
-import { badRequest, describeIssues } from './errors.ts'
+import { describeIssues } from '../../src/schemas/issues.ts'
+import { badRequest } from './errors.ts'
 
 // Parses a JSON body with a schema; malformed JSON and schema failures are both 400s naming the problem.
 export async function readJson<T extends z.ZodType>(
@@ -18,7 +19,7 @@ export async function readJson<T extends z.ZodType>(
 }
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(value)
+  const parsed = schema.safeParse(value, { reportInput: true })
   if (!parsed.success) throw badRequest(`invalid ${what}: ${describeIssues(parsed.error)}`)
   return parsed.data
 }

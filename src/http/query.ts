@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
-import { namespaceName } from '../schemas/openfaas'
+import { dnsLabel } from '../schemas/openfaas'
 import { validName } from './json-body'
 
 /** `?namespace=` as OpenFaaS clients send it on /system routes; undefined when absent or empty. */
 export function namespaceQuery(c: Context): string | undefined {
   const value = c.req.query('namespace')
-  return value ? validName(namespaceName, value, 'namespace') : undefined
+  return value ? validName(dnsLabel, value, 'namespace') : undefined
 }

@@ -4,7 +4,7 @@ import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
 import { readJson, validName } from '../http/json-body'
 import { namespaceQuery } from '../http/query'
-import { deleteFunctionRequest, functionDeployment, resourceName } from '../schemas/openfaas'
+import { DeleteFunctionRequest, FunctionDeployment, pathName } from '../schemas/openfaas'
 
 /** Deploy, update, list, describe and delete functions. */
 export const functionsRoutes = new Hono<AppEnv>()
@@ -13,16 +13,16 @@ export const functionsRoutes = new Hono<AppEnv>()
     return toProvider(c, '/system/functions')
   })
   .on(['POST', 'PUT'], '/system/functions', async (c) => {
-    const { text } = await readJson(c, functionDeployment, 'FunctionDeployment')
+    const { text } = await readJson(c, FunctionDeployment, 'FunctionDeployment')
     return toProvider(c, '/system/functions', text)
   })
   .delete('/system/functions', async (c) => {
-    const { text } = await readJson(c, deleteFunctionRequest, 'DeleteFunctionRequest')
+    const { text } = await readJson(c, DeleteFunctionRequest, 'DeleteFunctionRequest')
     return toProvider(c, '/system/functions', text)
   })
   .all('/system/functions', methodNotAllowed('GET', 'POST', 'PUT', 'DELETE'))
   .get('/system/function/:name', (c) => {
-    const name = validName(resourceName, c.req.param('name'), 'function name')
+    const name = validName(pathName, c.req.param('name'), 'function name')
     namespaceQuery(c)
     return toProvider(c, `/system/function/${name}`)
   })

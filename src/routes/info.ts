@@ -4,14 +4,14 @@ import type { AppEnv } from '../env'
 import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
 import { plainText } from '../http/responses'
-import { providerInfo } from '../schemas/openfaas'
+import { ProviderInfo } from '../schemas/openfaas'
 
 /** The provider's own info, wrapped with the gateway's version as OpenFaaS clients expect. */
 export const infoRoutes = new Hono<AppEnv>()
   .get('/system/info', async (c) => {
     const response = await toProvider(c, '/system/info')
     if (!response.ok) return response
-    const parsed = providerInfo.safeParse(await response.json().catch(() => undefined))
+    const parsed = ProviderInfo.safeParse(await response.json().catch(() => undefined))
     if (!parsed.success)
       return plainText(502, 'the functions provider answered /system/info with invalid JSON')
     return c.json({ provider: parsed.data, version: gatewayVersion, arch: 'workerd' })

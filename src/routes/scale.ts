@@ -4,7 +4,7 @@ import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
 import { badRequest, readJson, validName } from '../http/json-body'
 import { namespaceQuery } from '../http/query'
-import { resourceName, scaleServiceRequest } from '../schemas/openfaas'
+import { pathName, ScaleServiceRequest } from '../schemas/openfaas'
 
 /**
  * Set a function's desired replicas. Unlike OpenFaaS CE, 0 is allowed: scaling
@@ -12,9 +12,9 @@ import { resourceName, scaleServiceRequest } from '../schemas/openfaas'
  */
 export const scaleRoutes = new Hono<AppEnv>()
   .post('/system/scale-function/:name', async (c) => {
-    const name = validName(resourceName, c.req.param('name'), 'function name')
+    const name = validName(pathName, c.req.param('name'), 'function name')
     const queryNamespace = namespaceQuery(c)
-    const { value } = await readJson(c, scaleServiceRequest, 'ScaleServiceRequest')
+    const { value } = await readJson(c, ScaleServiceRequest, 'ScaleServiceRequest')
     if (value.serviceName && value.serviceName !== name) {
       throw badRequest(`serviceName "${value.serviceName}" does not match the function in the path "${name}"`)
     }

@@ -4,7 +4,7 @@ import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
 import { readJson } from '../http/json-body'
 import { namespaceQuery } from '../http/query'
-import { secret, secretReference } from '../schemas/openfaas'
+import { Secret, SecretReference } from '../schemas/openfaas'
 
 /** Secrets are listed by name only; values go to the provider and never come back. */
 export const secretsRoutes = new Hono<AppEnv>()
@@ -14,12 +14,12 @@ export const secretsRoutes = new Hono<AppEnv>()
   })
   .on(['POST', 'PUT'], '/system/secrets', async (c) => {
     namespaceQuery(c)
-    const { text } = await readJson(c, secret, 'Secret')
+    const { text } = await readJson(c, Secret, 'Secret')
     return toProvider(c, '/system/secrets', text)
   })
   .delete('/system/secrets', async (c) => {
     namespaceQuery(c)
-    const { text } = await readJson(c, secretReference, 'Secret')
+    const { text } = await readJson(c, SecretReference, 'Secret')
     return toProvider(c, '/system/secrets', text)
   })
   .all('/system/secrets', methodNotAllowed('GET', 'POST', 'PUT', 'DELETE'))

@@ -1,55 +1,74 @@
 import { z } from 'zod'
 
 /**
- * The OpenFaaS wire types as zod schemas. Every TypeScript type for the API is
- * inferred from here so that validation and types can never disagree.
+ * The OpenFaaS wire types as zod schemas: the one place the gateway and the
+ * dev provider take them from, with every TypeScript type inferred here. They
+ * describe what may cross the wire; each side adds its own transforms on top.
+ * This file imports nothing relative, so Node can load it as it is.
  */
 
-/** Names as they may appear in a path segment: `[-a-zA-Z_0-9.]+`, never a dot segment. */
-export const resourceName = z
-  .string()
-  .regex(/^[-a-zA-Z_0-9.]+$/, 'must match [-a-zA-Z_0-9.]+')
-  .refine((s) => s !== '.' && s !== '..', 'must not be a dot segment')
+// zod's default for a missing field is "expected string, received undefined"; say what a faas-cli user understands.
+const required = (what: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? 'is required' : `must be ${what}`
 
-/** Deploy validates the service as a DNS-1123 label, as Kubernetes-backed providers require. */
-export const serviceName = z
-  .string()
-  .min(1, 'is required')
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
+/** A deployed function's service name and a namespace are Kubernetes DNS-1123 labels. */
+export const dnsLabel = z
+  .string({ error: required('a string') })
   .max(63, 'must be at most 63 characters')
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lowercase alphanumerics and -)')
+  .regex(
+    DNS_LABEL,
+    'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric',
+  )
 
-export const namespaceName = z
-  .string()
-  .max(63, 'must be at most 63 characters')
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lowercase alphanumerics and -)')
+/** What a function or namespace name in a URL may look like; whether it exists is a separate question. */
+export const pathName = z
+  .string({ error: required('a string') })
+  .regex(/^[-a-zA-Z_0-9.]+$/, 'may only contain letters, digits, "-", "_" and "."')
+  .refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."')
 
-/** Go clients may send `""` for a namespace they did not set; providers read that as the default. */
-const optionalNamespace = namespaceName.or(z.literal('')).nullish()
+/** Secret names become file names under /var/openfaas/secrets, so "." and ".." (and hidden files) are out. */
+export const secretName = z
+  .string({ error: required('a string') })
+  .max(253, 'must be at most 253 characters')
+  .regex(/^[a-zA-Z0-9_][-a-zA-Z0-9_.]*$/, 'must be letters, digits, "-", "_" and ".", not starting with "."')
 
-const stringMap = z.record(z.string(), z.string())
+/** Go clients send "" (and sometimes null) for "no namespace": both mean the provider's default. */
+export const namespaceField = z
+  .union([z.literal(''), dnsLabel])
+  .nullish()
+  .transform((ns) => ns || undefined)
 
-const resources = z.object({
-  memory: z.string().optional(),
-  cpu: z.string().optional(),
-})
+const noNul = (s: string) => !s.includes('\0')
 
-export const functionDeployment = z.looseObject({
-  service: serviceName,
-  image: z.string().min(1, 'is required'),
-  namespace: optionalNamespace,
-  envProcess: z.string().nullish(),
-  envVars: stringMap.nullish(),
+export const stringMap = z.record(z.string(), z.string())
+
+export const envVars = z.record(
+  z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'must be a valid environment variable name'),
+  z.string().refine(noNul, 'must not contain NUL bytes'),
+)
+
+export const FunctionResources = z.object({ memory: z.string().nullish(), cpu: z.string().nullish() })
+
+// Go clients send null for unset pointers and maps, so every optional field is nullish.
+export const FunctionDeployment = z.object({
+  service: dnsLabel,
+  image: z.string({ error: required('a string') }).min(1, 'is required'),
+  namespace: namespaceField,
+  envProcess: z.string().refine(noNul, 'must not contain NUL bytes').nullish(),
+  envVars: envVars.nullish(),
   constraints: z.array(z.string()).nullish(),
-  secrets: z.array(resourceName).nullish(),
+  secrets: z.array(secretName).nullish(),
   labels: stringMap.nullish(),
   annotations: stringMap.nullish(),
-  limits: resources.nullish(),
-  requests: resources.nullish(),
+  limits: FunctionResources.nullish(),
+  requests: FunctionResources.nullish(),
   readOnlyRootFilesystem: z.boolean().nullish(),
 })
-export type FunctionDeployment = z.infer<typeof functionDeployment>
+export type FunctionDeployment = z.infer<typeof FunctionDeployment>
 
-export const functionStatus = z.looseObject({
+export const FunctionStatus = z.object({
   name: z.string(),
   image: z.string().optional(),
   namespace: z.string().optional(),
@@ -59,75 +78,97 @@ export const functionStatus = z.looseObject({
   secrets: z.array(z.string()).optional(),
   labels: stringMap.optional(),
   annotations: stringMap.optional(),
-  limits: resources.optional(),
-  requests: resources.optional(),
+  limits: FunctionResources.optional(),
+  requests: FunctionResources.optional(),
   readOnlyRootFilesystem: z.boolean().optional(),
   invocationCount: z.number().optional(),
   replicas: z.number().optional(),
   availableReplicas: z.number().optional(),
   createdAt: z.string().optional(),
-  usage: z.looseObject({ cpu: z.number().optional(), totalMemoryBytes: z.number().optional() }).optional(),
+  usage: z.object({ cpu: z.number().optional(), totalMemoryBytes: z.number().optional() }).optional(),
 })
-export type FunctionStatus = z.infer<typeof functionStatus>
+export type FunctionStatus = z.infer<typeof FunctionStatus>
 
-export const deleteFunctionRequest = z.looseObject({
-  functionName: resourceName,
-  namespace: optionalNamespace,
+export const DeleteFunctionRequest = z.object({
+  functionName: dnsLabel,
+  namespace: namespaceField,
 })
-export type DeleteFunctionRequest = z.infer<typeof deleteFunctionRequest>
+export type DeleteFunctionRequest = z.infer<typeof DeleteFunctionRequest>
 
-export const scaleServiceRequest = z.looseObject({
-  serviceName: resourceName.or(z.literal('')).nullish(),
-  replicas: z
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: 'must be 0 or more' }),
-  namespace: optionalNamespace,
+export const replicaCount = z
+  .number({ error: required('a number') })
+  .int('must be a whole number')
+  .min(0, 'must not be negative')
+
+export const ScaleServiceRequest = z.object({
+  serviceName: z.string().nullish(),
+  replicas: replicaCount,
+  namespace: namespaceField,
 })
-export type ScaleServiceRequest = z.infer<typeof scaleServiceRequest>
+export type ScaleServiceRequest = z.infer<typeof ScaleServiceRequest>
 
-export const secret = z
-  .looseObject({
-    name: resourceName,
-    namespace: optionalNamespace,
+export const Secret = z
+  .object({
+    name: secretName,
+    namespace: namespaceField,
     value: z.string().nullish(),
     rawValue: z.base64('must be base64').nullish(),
   })
-  .refine((s) => s.value != null || s.rawValue != null, {
-    message: 'one of value or rawValue is required',
-    path: ['value'],
+  .refine((s) => typeof s.value === 'string' || typeof s.rawValue === 'string', {
+    message: 'value or rawValue is required',
   })
-export type Secret = z.infer<typeof secret>
+export type Secret = z.infer<typeof Secret>
 
-export const secretReference = z.looseObject({
-  name: resourceName,
-  namespace: optionalNamespace,
+/** A secret named for deletion: no value. */
+export const SecretReference = z.object({ name: secretName, namespace: namespaceField })
+
+export const NamespaceRequest = z.object({
+  name: z.union([z.literal(''), dnsLabel]).nullish(),
+  labels: stringMap.nullish(),
+  annotations: stringMap.nullish(),
 })
+export type NamespaceRequest = z.infer<typeof NamespaceRequest>
 
-export const namespaceRequest = z.looseObject({
-  name: namespaceName.optional(),
-  labels: stringMap.optional(),
-  annotations: stringMap.optional(),
+// Go's strconv.ParseBool spellings, which is what faas-cli's `follow` goes through.
+const TRUE = ['1', 't', 'T', 'true', 'TRUE', 'True']
+const goBool = z
+  .enum([...TRUE, '0', 'f', 'F', 'false', 'FALSE', 'False'], { error: 'must be true or false' })
+  .transform((v) => TRUE.includes(v))
+
+export const LogQuery = z.object({
+  name: pathName,
+  namespace: pathName.optional(),
+  instance: z.string().optional(),
+  // As in the OpenFaaS provider SDK: tail <= 0 means "all buffered lines".
+  tail: z
+    .string()
+    .regex(/^-?\d+$/, 'must be a whole number')
+    .transform(Number)
+    .optional(),
+  since: z.iso.datetime({ offset: true, error: 'must be an RFC3339 timestamp' }).optional(),
+  follow: goBool.optional(),
 })
+export type LogQuery = z.infer<typeof LogQuery>
 
-export const versionInfo = z.looseObject({
-  sha: z.string().optional(),
-  release: z.string().optional(),
-  commit_message: z.string().optional(),
-})
-
-export const providerInfo = z.looseObject({
-  provider: z.string().optional(),
-  orchestration: z.string().optional(),
-  version: versionInfo.optional(),
-})
-export type ProviderInfo = z.infer<typeof providerInfo>
-
-export const logEntry = z.object({
+export const LogEntry = z.object({
   name: z.string(),
   namespace: z.string(),
   instance: z.string(),
   timestamp: z.string(),
   text: z.string(),
 })
-export type LogEntry = z.infer<typeof logEntry>
+export type LogEntry = z.infer<typeof LogEntry>
+
+export const VersionInfo = z.object({
+  sha: z.string().optional(),
+  release: z.string().optional(),
+  commit_message: z.string().optional(),
+})
+
+/** What a provider's /system/info answers; the gateway wraps it with its own version. */
+export const ProviderInfo = z.looseObject({
+  provider: z.string().optional(),
+  orchestration: z.string().optional(),
+  version: VersionInfo.optional(),
+})
+export type ProviderInfo = z.infer<typeof ProviderInfo>

@@ -140,8 +140,8 @@ describe('/system/logs', () => {
       ['name=ghost', 404, /function ghost not found/],
       ['name=talker&namespace=ghost', 404, /not found in namespace ghost/],
       ['name=talker&tail=many', 400, /tail/],
-      ['name=talker&since=yesterday', 400, /since: must be an RFC3339 timestamp/],
-      ['name=talker&follow=maybe', 400, /follow: must be true or false/],
+      ['name=talker&since=yesterday', 400, /since must be an RFC3339 timestamp/],
+      ['name=talker&follow=maybe', 400, /follow must be true or false/],
       ['name=bad%20name', 400, /name/],
     ]
     for (const [query, code, message] of cases) {

@@ -107,7 +107,7 @@ describe('secrets API', () => {
       ['POST', { name: 'badraw', rawValue: 'not base64!' }, 400, /rawValue/],
       ['POST', { name: '../escape', value: 'x' }, 400, /name/],
       ['POST', { name: '.hidden', value: 'x' }, 400, /name/],
-      ['POST', { value: 'x' }, 400, /name: is required/],
+      ['POST', { value: 'x' }, 400, /name is required/],
       ['POST', { name: 'x', value: 42 }, 400, /value/],
       ['POST', { name: 'x', value: 'x', namespace: 'ghost' }, 400, /namespace ghost not found/],
       ['POST', '{"name": "x", ', 400, /not valid JSON/],

@@ -1,29 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { formatNanos, parseNanos } from '../../provider/src/clock.ts'
 import { createReplicaSet } from '../../provider/src/replicas.ts'
-import { parseDurationMs } from '../../provider/src/settings.ts'
 import { canonicalHeader, splitEnvProcess, watchdogEnv } from '../../provider/src/watchdog.ts'
 import { waitFor } from './helpers.ts'
-
-describe('Go durations', () => {
-  it.each([
-    ['2s', 2000],
-    ['500ms', 500],
-    ['1m30s', 90_000],
-    ['1.5s', 1500],
-    ['1h', 3_600_000],
-    ['250us', 0.25],
-    ['10', 10_000],
-    ['0', 0],
-    ['0.5', 500],
-  ])('%s is %d ms', (text, ms) => {
-    expect(parseDurationMs(text)).toBe(ms)
-  })
-
-  it.each(['', 's', '2 s', '2sec', '-1s', 'soon', '1d'])('rejects %j', (text) => {
-    expect(parseDurationMs(text)).toBeUndefined()
-  })
-})
 
 describe('watchdog environment', () => {
   it('names headers the way Go canonicalises them', () => {

@@ -107,11 +107,15 @@ describe('parseDuration', () => {
     ['1h2m3s4ms', 3_723_004],
     ['1.5s', 1500],
     ['250000us', 250],
+    ['250us', 0.25],
+    ['250µs', 0.25],
+    ['.5s', 500],
+    ['0', 0],
   ])('%s is %i ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms)
   })
 
-  it.each(['', 's', '10 s', '-5s', '1d', 'abc', '1m x'])('rejects %j', (text) => {
+  it.each(['', 's', '10 s', '2sec', '-5s', '1d', 'abc', '1m x'])('rejects %j', (text) => {
     expect(parseDuration(text)).toBeUndefined()
   })
 })

@@ -131,7 +131,7 @@ describe('/system/scale-function/{name}', () => {
   })
 
   it.each([
-    [{ serviceName: 'echo', replicas: -1 }, 'replicas must be 0 or more'],
+    [{ serviceName: 'echo', replicas: -1 }, 'replicas must not be negative'],
     [{ serviceName: 'echo', replicas: 1.5 }, 'replicas must be a whole number'],
     [{ serviceName: 'echo', replicas: '2' }, 'replicas'],
     [{ serviceName: 'echo' }, 'replicas is required'],
@@ -165,9 +165,9 @@ describe('/system/secrets', () => {
 
   it.each([
     ['POST', { value: 'x' }, 'name is required'],
-    ['POST', { name: 'api-key' }, 'one of value or rawValue is required'],
+    ['POST', { name: 'api-key' }, 'value or rawValue is required'],
     ['PUT', { name: 'api-key', rawValue: 'not base64!' }, 'rawValue must be base64'],
-    ['POST', { name: '../x', value: 'v' }, 'name must match'],
+    ['POST', { name: '../x', value: 'v' }, 'name must be letters, digits'],
     ['DELETE', {}, 'name is required'],
   ])('%s rejects %j', async (method, body, message) => {
     const t = tag()
