@@ -17,9 +17,13 @@ export const logsRoutes = new Hono<AppEnv>()
     const parsed = LogQuery.safeParse(query, { reportInput: true })
     if (!parsed.success) throw badRequest(`invalid logs query: ${describeIssues(parsed.error)}`)
     const response = await toProvider(c, '/system/logs')
+    // OpenFaaS clients read 501 as "no logs here"; the provider's own words say why (no logs endpoint, or no such function).
     if (response.status === 404 || response.status === 501) {
-      await response.body?.cancel()
-      return plainText(501, 'the functions provider does not serve logs')
+      const reason = (await response.text()).trim().split('\n', 1)[0]
+      return plainText(
+        501,
+        `logs are not available from the functions provider (${response.status})${reason ? `: ${reason}` : ''}`,
+      )
     }
     return response
   })

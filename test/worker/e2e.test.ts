@@ -59,6 +59,9 @@ describe('end to end: gateway and dev provider', () => {
     expect(remove.status).toBe(202)
     expect((await call('/system/function/wc')).status).toBe(404)
     expect((await call('/function/wc', { method: 'POST', body: 'x' })).status).toBe(404)
+    const noLogs = await call('/system/logs?name=wc')
+    expect(noLogs.status).toBe(501)
+    expect(await noLogs.text()).toMatch(/^logs are not available from the functions provider \(404\): .*wc/)
   })
 
   it('passes the watchdog environment, query and namespace through', async () => {

@@ -203,9 +203,12 @@ describe('/system/logs', () => {
     await reader.cancel()
   })
 
-  it('answers 501 when the provider has no logs', async () => {
+  it('answers 501 when the provider has no logs, with its reason', async () => {
     const res = await gateway('/system/logs?name=nologs')
     expect(res.status).toBe(501)
+    expect(await res.text()).toBe(
+      'logs are not available from the functions provider (501): not implemented\n',
+    )
   })
 
   it.each([
