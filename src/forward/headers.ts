@@ -7,7 +7,6 @@ const HOP_BY_HOP = [
   'trailer',
   'transfer-encoding',
   'upgrade',
-  'host',
 ]
 const TOKEN = /^[!#$%&'*+\-.0-9A-Z^_`a-z|~]+$/
 
@@ -17,7 +16,27 @@ const TOKEN = /^[!#$%&'*+\-.0-9A-Z^_`a-z|~]+$/
  * cannot use `Connection` to strip those.
  */
 export function forwardableHeaders(request: Request): Headers {
-  const headers = new Headers(request.headers)
+  const headers = withoutHopByHop(request.headers)
+  // The provider is not the host the caller addressed.
+  headers.delete('host')
+  // The runtime negotiates compression with the provider and decodes it itself.
+  headers.delete('accept-encoding')
+  return headers
+}
+
+/** The provider's headers for the caller, minus hop-by-hop ones. */
+export function responseHeaders(upstream: Headers): Headers {
+  const headers = withoutHopByHop(upstream)
+  // The runtime has already decoded the body, so its encoding and length no longer describe it.
+  if (headers.has('content-encoding')) {
+    headers.delete('content-encoding')
+    headers.delete('content-length')
+  }
+  return headers
+}
+
+function withoutHopByHop(source: Headers): Headers {
+  const headers = new Headers(source)
   const listed = headers.get('connection')
   if (listed) {
     for (const name of listed.split(',')) {

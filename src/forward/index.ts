@@ -1,7 +1,6 @@
-import { proxy } from 'hono/proxy'
 import type { Config } from '../config'
 import { plainText } from '../http/responses'
-import { forwardableHeaders } from './headers'
+import { forwardableHeaders, responseHeaders } from './headers'
 
 export type ForwardOptions = {
   /** Path on the provider, already validated and encoded, starting with `/`. */
@@ -28,21 +27,26 @@ export async function forward(config: Config, request: Request, options: Forward
     const { username, password } = config.credentials
     headers.set('authorization', `Basic ${btoa(`${username}:${password}`)}`)
   }
-  const raw = new Request(request.url, {
+  const init = {
     method: request.method,
     headers,
     body: options.body !== undefined ? options.body : request.body,
-  })
+    redirect: 'manual',
+    // What other fetch implementations require for a streamed body; workerd streams regardless.
+    duplex: 'half',
+  } as RequestInit
 
   const deadline = new AbortController()
   // The timeout bounds the wait for the response head only; a body that is
   // being streamed (logs with follow, server-sent events) may run on.
   const timer = setTimeout(() => deadline.abort(), config.upstreamTimeoutMs)
   try {
-    return await proxy(`${config.providerUrl}${options.path}${options.search ?? ''}`, {
-      raw,
-      redirect: 'manual',
-      signal: deadline.signal,
+    init.signal = deadline.signal
+    const upstream = await fetch(`${config.providerUrl}${options.path}${options.search ?? ''}`, init)
+    return new Response(upstream.body, {
+      status: upstream.status,
+      statusText: upstream.statusText,
+      headers: responseHeaders(upstream.headers),
     })
   } catch (error) {
     if (deadline.signal.aborted) {

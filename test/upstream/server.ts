@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import type { Recorded } from './recorded.ts'
 
 /**
@@ -124,6 +125,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       'x-from': 'function',
     })
     res.end(`status ${url.searchParams.get('code')}`)
+    return
+  }
+  if (path.startsWith('/function/gzip')) {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' })
+    res.end(gzipSync(Buffer.from('compressed by the function')))
     return
   }
   if (path.startsWith('/function/hop')) {

@@ -123,6 +123,14 @@ describe('/function/{name}: synchronous invocation', () => {
     expect(hop.headers.get('keep-alive')).toBeNull()
   })
 
+  it('delivers a compressed function response decoded, with headers that describe it', async () => {
+    const t = tag()
+    const res = await gateway('/function/gzip', { headers: { ...t.headers, 'accept-encoding': 'gzip' } })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('compressed by the function')
+    expect(res.headers.get('content-encoding')).toBeNull()
+  })
+
   it('passes a redirect through instead of following it', async () => {
     const res = await gateway('/function/redirect', { redirect: 'manual' })
     expect(res.status).toBe(302)
