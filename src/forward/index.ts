@@ -27,21 +27,21 @@ export async function forward(config: Config, request: Request, options: Forward
     const { username, password } = config.credentials
     headers.set('authorization', `Basic ${btoa(`${username}:${password}`)}`)
   }
+  const deadline = new AbortController()
   const init = {
     method: request.method,
     headers,
     body: options.body !== undefined ? options.body : request.body,
     redirect: 'manual',
+    signal: deadline.signal,
     // What other fetch implementations require for a streamed body; workerd streams regardless.
     duplex: 'half',
   } as RequestInit
 
-  const deadline = new AbortController()
   // The timeout bounds the wait for the response head only; a body that is
   // being streamed (logs with follow, server-sent events) may run on.
   const timer = setTimeout(() => deadline.abort(), config.upstreamTimeoutMs)
   try {
-    init.signal = deadline.signal
     const upstream = await fetch(`${config.providerUrl}${options.path}${options.search ?? ''}`, init)
     return new Response(upstream.body, {
       status: upstream.status,
