@@ -1,0 +1,104 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { functionPath, parseFunctionTarget } from '../../src/http/function-path'
+import { isPublicPath } from '../../src/http/public-paths'
+import { gatewayWith, received, tag } from './helpers'
+
+// Pieces that path tricks are made of: separators, dot segments, encodings of both, case and trailing dots.
+const piece = fc.constantFrom(
+  '/',
+  '//',
+  '\\',
+  '.',
+  '..',
+  '%2e',
+  '%2E',
+  '%2f',
+  '%2F',
+  '%5c',
+  '%252e',
+  '%252f',
+  '%00',
+  '%20',
+  ';',
+  'system',
+  'SYSTEM',
+  'System',
+  'ui',
+  'UI',
+  'function',
+  'async-function',
+  'healthz',
+  'functions',
+  'secrets',
+  'echo',
+  'echo.ns',
+  '%73ystem',
+  'system.',
+)
+const path = fc.array(piece, { minLength: 1, maxLength: 10 }).map((parts) => `/${parts.join('')}`)
+const AUTH = { BASIC_AUTH: 'true', BASIC_AUTH_USER: 'admin', BASIC_AUTH_PASSWORD: 'pw' }
+
+describe('public paths, by property', () => {
+  // An oracle independent of the implementation: decode fully, then let the WHATWG URL parser resolve it.
+  function reachesGuarded(url: string): boolean {
+    let p = new URL(url).pathname
+    for (let i = 0; i < 4; i++) p = decodeURIComponent(p)
+    const resolved = new URL(p.replace(/^[/\\]+/, '/'), 'http://oracle.test').pathname.toLowerCase()
+    const first = resolved
+      .split('/')
+      .find(Boolean)
+      ?.replace(/[.\s]+$/, '')
+    return first === 'system' || first === 'ui'
+  }
+
+  it('never calls a path public whose normalised form reaches /system or /ui', () => {
+    fc.assert(
+      fc.property(path, (p) => {
+        const url = `http://gateway.test${p}`
+        if (isPublicPath(url)) expect(reachesGuarded(url)).toBe(false)
+      }),
+      { numRuns: 5000 },
+    )
+  })
+
+  it('never forwards an unauthenticated request for a generated path to /system on the provider', async () => {
+    await fc.assert(
+      fc.asyncProperty(path, async (p) => {
+        const t = tag()
+        const res = await gatewayWith(AUTH, p, { headers: t.headers })
+        const forwarded = await received(t.id)
+        if (res.status !== 401) {
+          for (const r of forwarded) expect(r.url.startsWith('/function/') || r.url === '/healthz').toBe(true)
+        }
+      }),
+      { numRuns: 150 },
+    )
+  })
+})
+
+describe('function paths, by property', () => {
+  const name = fc.stringMatching(/^[-a-zA-Z_0-9]{1,20}$/)
+  const namespace = fc.option(fc.stringMatching(/^[a-z0-9]{1,10}$/), { nil: undefined })
+  const rest = fc.option(fc.webPath(), { nil: '' })
+  const query = fc.option(
+    fc.webQueryParameters().map((q) => `?${q}`),
+    { nil: '' },
+  )
+
+  it('sends the provider the same path and query the caller used', () => {
+    fc.assert(
+      fc.property(name, namespace, rest, query, (n, ns, r, q) => {
+        const restPath = r && !r.startsWith('/') ? `/${r}` : r
+        const segment = ns ? `${n}.${ns}` : n
+        const target = parseFunctionTarget(`http://gw.test/function/${segment}${restPath}${q}`, '/function/')
+        expect('status' in target).toBe(false)
+        if ('status' in target) return
+        expect(target.name).toBe(n)
+        expect(target.namespace).toBe(ns)
+        expect(functionPath(target) + target.search).toBe(`/function/${segment}${restPath}${q}`)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})
