@@ -38,8 +38,8 @@ export async function forward(config: Config, request: Request, options: Forward
     duplex: 'half',
   } as RequestInit
 
-  // The timeout bounds the wait for the response head only; a body that is
-  // being streamed (logs with follow, server-sent events) may run on.
+  // The timeout bounds sending the request and waiting for the response head;
+  // a response body already streaming (logs with follow, events) may run on.
   const timer = setTimeout(() => deadline.abort(), config.upstreamTimeoutMs)
   try {
     const upstream = await fetch(`${config.providerUrl}${options.path}${options.search ?? ''}`, init)
