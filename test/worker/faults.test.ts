@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { gateway, gatewayWith } from './helpers'
+import { gateway, gatewayWith, release, tag } from './helpers'
 
 describe('provider faults', () => {
   it('answers 502 with a one-line reason when the provider is unreachable', async () => {
@@ -22,6 +22,19 @@ describe('provider faults', () => {
     const res = await gatewayWith({ UPSTREAM_TIMEOUT: '5s' }, '/function/slow?ms=300')
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('slow')
+  })
+
+  it('lets a response that has started stream on past UPSTREAM_TIMEOUT', async () => {
+    const t = tag()
+    const res = await gatewayWith({ UPSTREAM_TIMEOUT: '200ms' }, '/function/sse', { headers: t.headers })
+    expect(res.status).toBe(200)
+    const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader()
+    expect((await reader.read()).value).toBe('data: first\n\n')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await release(t.id)
+    let rest = ''
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += chunk.value
+    expect(rest).toBe('data: second\n\n')
   })
 
   it('keeps the call id on a failed invocation so it can be traced', async () => {

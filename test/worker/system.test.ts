@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { gateway, received, tag } from './helpers'
+import { gateway, received, release, tag } from './helpers'
 
 const json = (t: { headers: Record<string, string> }, method: string, body: unknown): RequestInit => ({
   method,
@@ -198,7 +198,7 @@ describe('/system/logs', () => {
     const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader()
     const next = async () => JSON.parse((await reader.read()).value ?? '') as { text: string }
     expect((await next()).text).toBe('line 1')
-    await fetch(`${(await import('./helpers')).upstreamUrl}/__control/release?test=${t.id}`)
+    await release(t.id)
     expect((await next()).text).toBe('line 2')
     await reader.cancel()
   })
