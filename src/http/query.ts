@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { dnsLabel } from '../schemas/openfaas'
-import { validName } from './json-body'
+import { validName } from './input'
 
 /** `?namespace=` as OpenFaaS clients send it on /system routes; undefined when absent or empty. */
 export function namespaceQuery(c: Context): string | undefined {

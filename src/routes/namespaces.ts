@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
-import { badRequest, readJson, validName } from '../http/json-body'
+import { badRequest, readJson, validName } from '../http/input'
 import { dnsLabel, NamespaceRequest } from '../schemas/openfaas'
 
 /** Namespaces are the provider's to manage; the gateway validates and forwards. */

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
-import { readJson } from '../http/json-body'
+import { readJson } from '../http/input'
 import { namespaceQuery } from '../http/query'
 import { Secret, SecretReference } from '../schemas/openfaas'
 
