@@ -3,9 +3,9 @@
 // straight to an upstream on loopback, then through the gateway under
 // `wrangler dev` (workerd). Everything binds 127.0.0.1; every run is bounded
 // by BENCH_SECONDS (default 5) and the whole script stops by itself.
-import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import autocannon from 'autocannon'
+import { spawnDevGateway } from '../scripts/dev-gateway.mjs'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -59,22 +59,13 @@ const upstream = createServer((req, res) => {
 })
 const upstreamPort = await listen(upstream)
 const gatewayPort = await freePort()
-const gateway = spawn(
-  process.execPath,
-  [
-    'scripts/wrangler.mjs',
-    'dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(gatewayPort),
-    '--var',
-    `FUNCTIONS_PROVIDER_URL:http://127.0.0.1:${upstreamPort}`,
-    '--log-level',
-    'error',
-  ],
-  { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
-)
+const gateway = spawnDevGateway({
+  port: gatewayPort,
+  providerUrl: `http://127.0.0.1:${upstreamPort}`,
+  extraArgs: ['--log-level', 'error'],
+  stdio: ['ignore', 'ignore', 'inherit'],
+  detached: true,
+})
 const stop = () => {
   try {
     process.kill(-gateway.pid, 'SIGTERM')

@@ -2,6 +2,7 @@
 // `npm start`: the dev provider and the gateway (wrangler dev) pointed at it,
 // both on 127.0.0.1. One Ctrl-C stops both; if either stops, so does the other.
 import { spawn } from 'node:child_process'
+import { spawnDevGateway } from './dev-gateway.mjs'
 
 const gatewayPort = process.env.EDGEFAAS_GATEWAY_PORT ?? '8080'
 const providerPort = process.env.EDGEFAAS_PROVIDER_PORT ?? '8081'
@@ -11,20 +12,7 @@ const children = [
     stdio: 'inherit',
     env: { ...process.env, PORT: providerPort },
   }),
-  spawn(
-    process.execPath,
-    [
-      'scripts/wrangler.mjs',
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      gatewayPort,
-      '--var',
-      `FUNCTIONS_PROVIDER_URL:http://127.0.0.1:${providerPort}`,
-    ],
-    { stdio: 'inherit' },
-  ),
+  spawnDevGateway({ port: gatewayPort, providerUrl: `http://127.0.0.1:${providerPort}`, stdio: 'inherit' }),
 ]
 
 let stopping = false

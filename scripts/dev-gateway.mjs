@@ -1,0 +1,24 @@
+// The gateway under `wrangler dev` on 127.0.0.1, pointed at a provider: what
+// `npm start` and the load benchmark both run.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const wrangler = fileURLToPath(new URL('./wrangler.mjs', import.meta.url))
+
+export function spawnDevGateway({ port, providerUrl, extraArgs = [], ...options }) {
+  return spawn(
+    process.execPath,
+    [
+      wrangler,
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--var',
+      `FUNCTIONS_PROVIDER_URL:${providerUrl}`,
+      ...extraArgs,
+    ],
+    options,
+  )
+}
