@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parseDuration } from './duration'
 import { describeIssues } from './schemas/issues'
+import { dnsLabel } from './schemas/openfaas'
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
 
@@ -58,10 +59,7 @@ const schema = z
     BASIC_AUTH: bool.default(false),
     BASIC_AUTH_USER: optionalSecret,
     BASIC_AUTH_PASSWORD: optionalSecret,
-    FUNCTION_NAMESPACE: z
-      .string()
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label')
-      .default('openfaas-fn'),
+    FUNCTION_NAMESPACE: dnsLabel.default('openfaas-fn'),
     CORS_ALLOWED_ORIGINS: origins.default([]),
   })
   .superRefine((env, ctx) => {
