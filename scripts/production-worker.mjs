@@ -1,0 +1,136 @@
+// The production bundle served by workerd itself, with no dev proxy in front:
+// what security tests and benchmarks must measure, because `wrangler dev` and
+// `new Request(url)` both normalise the request target before the Worker sees it.
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const bin = (name) => join(root, 'node_modules', '.bin', name)
+
+/**
+ * Bundles a Worker exactly as `wrangler deploy` would (`--dry-run --outdir`).
+ * `config` defaults to the project's wrangler.toml; returns the folder holding `index.js`.
+ */
+export function buildBundle({ config = join(root, 'wrangler.toml'), outdir } = {}) {
+  const dir = outdir ?? mkdtempSync(join(tmpdir(), 'edgefaas-bundle-'))
+  execFileSync(
+    process.execPath,
+    [bin('wrangler'), 'deploy', '--dry-run', '--outdir', dir, '--config', config],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+    },
+  )
+  return dir
+}
+
+/** The runtime settings wrangler.toml gives the Worker: compatibility date, flags and [vars]. */
+export function wranglerSettings(config = join(root, 'wrangler.toml')) {
+  const toml = readFileSync(config, 'utf8')
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1]
+  if (!date) throw new Error(`${config} has no compatibility_date`)
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? ''
+  const vars = {}
+  const section = /^\[vars\]\n([\s\S]*?)(?:^\[|(?![\s\S]))/m.exec(toml)?.[1] ?? ''
+  for (const [, key, value] of section.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)) vars[key] = value
+  return {
+    compatibilityDate: date,
+    compatibilityFlags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]),
+    vars,
+  }
+}
+
+export async function freePort() {
+  const server = createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+const capnpString = (value) => JSON.stringify(String(value))
+
+function workerdConfig({ port, settings, vars }) {
+  const bindings = Object.entries(vars)
+    .map(([name, value]) => `(name = ${capnpString(name)}, text = ${capnpString(value)})`)
+    .join(',\n    ')
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .gateway),
+    # The provider and test servers live on loopback, which the default network refuses.
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+
+const gateway :Workerd.Worker = (
+  modules = [ (name = "index.js", esModule = embed "index.js") ],
+  compatibilityDate = ${capnpString(settings.compatibilityDate)},
+  compatibilityFlags = [${settings.compatibilityFlags.map(capnpString).join(', ')}],
+  bindings = [
+    ${bindings}
+  ],
+);
+`
+}
+
+/**
+ * Serves a built bundle with workerd on 127.0.0.1. `vars` are layered over
+ * wrangler.toml's [vars]. Resolves once the socket accepts connections.
+ */
+export async function startWorkerd({ bundleDir, vars = {}, port, config } = {}) {
+  const settings = wranglerSettings(config)
+  const listen = port ?? (await freePort())
+  const dir = mkdtempSync(join(tmpdir(), 'edgefaas-workerd-'))
+  writeFileSync(join(dir, 'index.js'), readFileSync(join(bundleDir, 'index.js')))
+  writeFileSync(
+    join(dir, 'config.capnp'),
+    workerdConfig({ port: listen, settings, vars: { ...settings.vars, ...vars } }),
+  )
+  const child = spawn(bin('workerd'), ['serve', join(dir, 'config.capnp')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr.on('data', (chunk) => {
+    output += chunk
+  })
+  const url = `http://127.0.0.1:${listen}`
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`workerd exited (${child.exitCode}):\n${output}`)
+    const up = await fetch(`${url}/__workerd_ready`).then(
+      () => true,
+      () => false,
+    )
+    if (up) break
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`workerd did not listen on ${url} within 15 s:\n${output}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return {
+    url,
+    port: listen,
+    pid: child.pid,
+    output: () => output,
+    async close() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
