@@ -52,6 +52,18 @@ const origins = z.string().transform((raw, ctx) => {
 
 const optionalSecret = z.string().optional()
 
+/**
+ * The Authorization header the gateway sends the provider. Credentials are
+ * UTF-8, as browsers and curl send them and as the gateway's own check
+ * decodes them (btoa alone fails on anything outside Latin-1).
+ */
+function basicAuthorization(username: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${username}:${password}`)
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return `Basic ${btoa(binary)}`
+}
+
 const schema = z
   .object({
     FUNCTIONS_PROVIDER_URL: providerUrl,
@@ -68,15 +80,24 @@ const schema = z
       if (!env[key])
         ctx.addIssue({ code: 'custom', path: [key], message: 'is required when BASIC_AUTH=true' })
     }
+    // Basic auth joins user and password with the first ":", so a user containing one could never log in.
+    if (env.BASIC_AUTH_USER?.includes(':'))
+      ctx.addIssue({ code: 'custom', path: ['BASIC_AUTH_USER'], message: 'must not contain ":"' })
   })
   .transform((env) => ({
     providerUrl: env.FUNCTIONS_PROVIDER_URL,
+    providerOrigin: new URL(env.FUNCTIONS_PROVIDER_URL).origin,
+    providerPath: new URL(env.FUNCTIONS_PROVIDER_URL).pathname.replace(/\/$/, ''),
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT,
     defaultNamespace: env.FUNCTION_NAMESPACE,
     corsOrigins: env.CORS_ALLOWED_ORIGINS,
     credentials:
       env.BASIC_AUTH && env.BASIC_AUTH_USER && env.BASIC_AUTH_PASSWORD
-        ? { username: env.BASIC_AUTH_USER, password: env.BASIC_AUTH_PASSWORD }
+        ? {
+            username: env.BASIC_AUTH_USER,
+            password: env.BASIC_AUTH_PASSWORD,
+            header: basicAuthorization(env.BASIC_AUTH_USER, env.BASIC_AUTH_PASSWORD),
+          }
         : undefined,
   }))
 

@@ -6,6 +6,7 @@ import { gatewayAuth } from './middleware/auth'
 import { withConfig } from './middleware/config'
 import { gatewayCors } from './middleware/cors'
 import { notFound, onError } from './middleware/errors'
+import { wellFormed } from './middleware/well-formed'
 import { functionRoutes } from './routes/function'
 import { functionsRoutes } from './routes/functions'
 import { healthRoutes } from './routes/health'
@@ -18,6 +19,7 @@ import { secretsRoutes } from './routes/secrets'
 const MANAGEMENT_BODY_LIMIT = 1024 * 1024
 
 const app = new Hono<AppEnv>()
+  .use(wellFormed)
   .use(withConfig)
   .use(gatewayCors)
   .use(gatewayAuth)

@@ -5,7 +5,12 @@ import { forwardableHeaders, responseHeaders } from './headers'
 export type ForwardOptions = {
   /** Path on the provider, already validated and encoded, starting with `/`. */
   path: string
-  /** Raw query string including its `?`, or empty. */
+  /**
+   * The provider path this call must stay inside once the URL is resolved:
+   * `path` itself unless given, `/function/{name}` for invocations.
+   */
+  scope?: string
+  /** Query string including its `?`, or empty; validated by the caller. */
   search?: string
   /** Headers to send; by default the caller's, less hop-by-hop ones. */
   headers?: Headers
@@ -22,11 +27,12 @@ export type ForwardOptions = {
  * A provider fault maps to 502 (unreachable) or 504 (no response in time).
  */
 export async function forward(config: Config, request: Request, options: ForwardOptions): Promise<Response> {
-  const headers = options.headers ?? forwardableHeaders(request)
-  if (options.authenticate && config.credentials) {
-    const { username, password } = config.credentials
-    headers.set('authorization', `Basic ${btoa(`${username}:${password}`)}`)
+  const url = providerUrl(config, options)
+  if (url === undefined) {
+    return plainText(400, `refused ${options.path}: it resolves outside ${options.scope ?? options.path}`)
   }
+  const headers = options.headers ?? forwardableHeaders(request)
+  if (options.authenticate && config.credentials) headers.set('authorization', config.credentials.header)
   const deadline = new AbortController()
   const init = {
     method: request.method,
@@ -42,7 +48,7 @@ export async function forward(config: Config, request: Request, options: Forward
   // a response body already streaming (logs with follow, events) may run on.
   const timer = setTimeout(() => deadline.abort(), config.upstreamTimeoutMs)
   try {
-    const upstream = await fetch(`${config.providerUrl}${options.path}${options.search ?? ''}`, init)
+    const upstream = await fetch(url, init)
     return new Response(upstream.body, {
       status: upstream.status,
       statusText: upstream.statusText,
@@ -60,4 +66,21 @@ export async function forward(config: Config, request: Request, options: Forward
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * The provider URL for a call, resolved the way `fetch` will resolve it, or
+ * undefined when that lands outside the call's scope. Paths reaching here are
+ * validated already; this is the last line of defence, on what is really sent.
+ */
+function providerUrl(config: Config, options: ForwardOptions): URL | undefined {
+  const url = URL.parse(`${config.providerUrl}${options.path}${options.search ?? ''}`)
+  if (url === null) return undefined
+  const scope = config.providerPath + (options.scope ?? options.path)
+  const path = url.pathname
+  const inside =
+    url.origin === config.providerOrigin &&
+    path.startsWith(scope) &&
+    (path.length === scope.length || path.charCodeAt(scope.length) === 47) // '/'
+  return inside ? url : undefined
 }

@@ -3,7 +3,8 @@ import { forwardableHeaders, requestHost } from './headers'
 /**
  * Headers the gateway adds to every function invocation, sync or async:
  * a call id the caller may already have chosen, the start time in Unix
- * nanoseconds, and the forwarding headers when no proxy in front set them.
+ * nanoseconds, and the forwarding headers (X-Forwarded-For extended with the client's
+ * address, X-Forwarded-Host when no proxy in front set it).
  */
 export function invocationHeaders(request: Request): { headers: Headers; callId: string; startTime: string } {
   const headers = forwardableHeaders(request)
@@ -15,7 +16,11 @@ export function invocationHeaders(request: Request): { headers: Headers; callId:
   const startTime = `${Date.now()}000000`
   headers.set('x-start-time', startTime)
   if (!headers.has('x-forwarded-host')) headers.set('x-forwarded-host', requestHost(request.url))
+  // As proxies do: the chain the caller claims, then the address Cloudflare saw.
   const client = headers.get('cf-connecting-ip')
-  if (client && !headers.has('x-forwarded-for')) headers.set('x-forwarded-for', client)
+  if (client) {
+    const chain = headers.get('x-forwarded-for')
+    headers.set('x-forwarded-for', chain ? `${chain}, ${client}` : client)
+  }
   return { headers, callId, startTime }
 }

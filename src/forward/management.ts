@@ -1,17 +1,25 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
-import { splitUrl } from '../http/url'
+import { type Query, searchOf } from '../http/query'
 import { forward } from './index'
 
+export type ManagementCall = {
+  /** The validated body to send in place of the caller's stream. */
+  body?: BodyInit
+  /** Validated query parameters; nothing else of the caller's query reaches the provider. */
+  query?: Query
+}
+
 /**
- * A management call: same path shape and query on the provider, the gateway's
- * own credentials, and optionally the validated body in place of the stream.
+ * A management call: the same path shape on the provider, the gateway's own
+ * credentials, and only what the gateway has validated of the query and body.
  */
-export function toProvider(c: Context<AppEnv>, path: string, body?: string): Promise<Response> {
+export function toProvider(c: Context<AppEnv>, path: string, call: ManagementCall = {}): Promise<Response> {
   return forward(c.var.config, c.req.raw, {
     path,
-    search: splitUrl(c.req.url).search,
+    search: call.query ? searchOf(call.query) : '',
     authenticate: true,
-    ...(body === undefined ? {} : { body }),
+    // A bodiless call sends no body at all, whatever the caller attached.
+    body: call.body ?? null,
   })
 }

@@ -1,3 +1,4 @@
+import { dotSegmentProblem } from './path-safety'
 import { splitUrl } from './url'
 
 const NAME = /^[-a-zA-Z_0-9.]+$/
@@ -27,6 +28,8 @@ export function parseFunctionTarget(url: string, prefix: string): FunctionTarget
   if (segment === '') return { status: 404, message: `no function name in ${path}` }
   if (!NAME.test(segment))
     return { status: 400, message: `invalid function name "${segment}": must match [-a-zA-Z_0-9.]+` }
+  const unsafe = dotSegmentProblem(rest)
+  if (unsafe) return { status: 400, message: `refused ${path}: ${unsafe}` }
   const dot = segment.lastIndexOf('.')
   if (dot === -1) return { name: segment, rest, search }
   const name = segment.slice(0, dot)
@@ -37,8 +40,12 @@ export function parseFunctionTarget(url: string, prefix: string): FunctionTarget
   return { name, namespace, rest, search }
 }
 
+/** The provider path a target's calls must stay inside: the function itself, in the shape the caller used. */
+export function functionScope(target: FunctionTarget): string {
+  return target.namespace ? `/function/${target.name}.${target.namespace}` : `/function/${target.name}`
+}
+
 /** The provider path for a target: the same shape the caller used. */
 export function functionPath(target: FunctionTarget): string {
-  const segment = target.namespace ? `${target.name}.${target.namespace}` : target.name
-  return `/function/${segment}${target.rest}`
+  return functionScope(target) + target.rest
 }

@@ -14,18 +14,28 @@ function describeIssue(error: z.ZodError): string {
   return issue ? issueText(issue) : 'invalid value'
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 /**
- * Reads and validates a JSON body. Returns the parsed value and the exact
- * text, so the provider can be sent the caller's bytes rather than a
- * re-serialisation that would drop or reorder anything.
+ * Reads and validates a JSON body. Returns the parsed value and the caller's
+ * exact bytes, so the provider gets what was sent rather than a
+ * re-serialisation (or a lossy decoding) that could change a secret's value.
  */
 export async function readJson<S extends z.ZodType>(
   c: Context,
   schema: S,
   typeName: string,
-): Promise<{ value: z.infer<S>; text: string }> {
-  const text = await c.req.text()
+): Promise<{ value: z.infer<S>; bytes: ArrayBuffer }> {
+  const bytes = await c.req.arrayBuffer()
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    throw badRequest(`${typeName} body is not valid UTF-8`)
+  }
   if (text.trim() === '') throw badRequest(`${typeName} body is required`)
+  // The provider's JSON decoder would refuse it, or worse, read it differently from us.
+  if (text.charCodeAt(0) === 0xfeff) throw badRequest(`${typeName} body starts with a byte order mark`)
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -34,7 +44,7 @@ export async function readJson<S extends z.ZodType>(
   }
   const parsed = schema.safeParse(json, { reportInput: true })
   if (!parsed.success) throw badRequest(`invalid ${typeName}: ${describeIssue(parsed.error)}`)
-  return { value: parsed.data, text }
+  return { value: parsed.data, bytes }
 }
 
 /** Validates one path or query value, answering 400 that names it. */

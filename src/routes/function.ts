@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { forward } from '../forward'
 import { invocationHeaders } from '../forward/invocation'
-import { functionPath, parseFunctionTarget } from '../http/function-path'
+import { functionPath, functionScope, parseFunctionTarget } from '../http/function-path'
 import { plainText } from '../http/responses'
 
 const PREFIX = '/function/'
@@ -14,6 +14,7 @@ export const functionRoutes = new Hono<AppEnv>().all('/function/*', async functi
   const { headers, callId, startTime } = invocationHeaders(c.req.raw)
   const response = await forward(c.var.config, c.req.raw, {
     path: functionPath(target),
+    scope: functionScope(target),
     search: target.search,
     headers,
     authenticate: false,

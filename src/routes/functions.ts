@@ -8,22 +8,20 @@ import { DeleteFunctionRequest, FunctionDeployment, pathName } from '../schemas/
 
 /** Deploy, update, list, describe and delete functions. */
 export const functionsRoutes = new Hono<AppEnv>()
-  .get('/system/functions', (c) => {
-    namespaceQuery(c)
-    return toProvider(c, '/system/functions')
-  })
+  .get('/system/functions', (c) =>
+    toProvider(c, '/system/functions', { query: { namespace: namespaceQuery(c) } }),
+  )
   .on(['POST', 'PUT'], '/system/functions', async (c) => {
-    const { text } = await readJson(c, FunctionDeployment, 'FunctionDeployment')
-    return toProvider(c, '/system/functions', text)
+    const { bytes } = await readJson(c, FunctionDeployment, 'FunctionDeployment')
+    return toProvider(c, '/system/functions', { body: bytes })
   })
   .delete('/system/functions', async (c) => {
-    const { text } = await readJson(c, DeleteFunctionRequest, 'DeleteFunctionRequest')
-    return toProvider(c, '/system/functions', text)
+    const { bytes } = await readJson(c, DeleteFunctionRequest, 'DeleteFunctionRequest')
+    return toProvider(c, '/system/functions', { body: bytes })
   })
   .all('/system/functions', methodNotAllowed('GET', 'POST', 'PUT', 'DELETE'))
   .get('/system/function/:name', (c) => {
     const name = validName(pathName, c.req.param('name'), 'function name')
-    namespaceQuery(c)
-    return toProvider(c, `/system/function/${name}`)
+    return toProvider(c, `/system/function/${name}`, { query: { namespace: namespaceQuery(c) } })
   })
   .all('/system/function/:name', methodNotAllowed('GET'))

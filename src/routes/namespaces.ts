@@ -19,10 +19,10 @@ export const namespacesRoutes = new Hono<AppEnv>()
   })
   .on(['POST', 'PUT'], '/system/namespace/:ns', async (c) => {
     const ns = validName(dnsLabel, c.req.param('ns'), 'namespace')
-    const { value, text } = await readJson(c, NamespaceRequest, 'NamespaceRequest')
+    const { value, bytes } = await readJson(c, NamespaceRequest, 'NamespaceRequest')
     if (value.name && value.name !== ns) {
       throw badRequest(`name "${value.name}" does not match the namespace in the path "${ns}"`)
     }
-    return toProvider(c, `/system/namespace/${ns}`, text)
+    return toProvider(c, `/system/namespace/${ns}`, { body: bytes })
   })
   .all('/system/namespace/:ns', methodNotAllowed('GET', 'POST', 'PUT', 'DELETE'))

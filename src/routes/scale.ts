@@ -24,6 +24,6 @@ export const scaleRoutes = new Hono<AppEnv>()
     const namespace = value.namespace || queryNamespace
     // serviceName may be omitted by callers; providers need it, and the path already says it.
     const body = JSON.stringify({ ...value, serviceName: name, ...(namespace ? { namespace } : {}) })
-    return toProvider(c, `/system/scale-function/${name}`, body)
+    return toProvider(c, `/system/scale-function/${name}`, { body, query: { namespace: queryNamespace } })
   })
   .all('/system/scale-function/:name', methodNotAllowed('POST'))

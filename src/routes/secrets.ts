@@ -8,18 +8,17 @@ import { Secret, SecretReference } from '../schemas/openfaas'
 
 /** Secrets are listed by name only; values go to the provider and never come back. */
 export const secretsRoutes = new Hono<AppEnv>()
-  .get('/system/secrets', (c) => {
-    namespaceQuery(c)
-    return toProvider(c, '/system/secrets')
-  })
+  .get('/system/secrets', (c) =>
+    toProvider(c, '/system/secrets', { query: { namespace: namespaceQuery(c) } }),
+  )
   .on(['POST', 'PUT'], '/system/secrets', async (c) => {
-    namespaceQuery(c)
-    const { text } = await readJson(c, Secret, 'Secret')
-    return toProvider(c, '/system/secrets', text)
+    const namespace = namespaceQuery(c)
+    const { bytes } = await readJson(c, Secret, 'Secret')
+    return toProvider(c, '/system/secrets', { body: bytes, query: { namespace } })
   })
   .delete('/system/secrets', async (c) => {
-    namespaceQuery(c)
-    const { text } = await readJson(c, SecretReference, 'Secret')
-    return toProvider(c, '/system/secrets', text)
+    const namespace = namespaceQuery(c)
+    const { bytes } = await readJson(c, SecretReference, 'Secret')
+    return toProvider(c, '/system/secrets', { body: bytes, query: { namespace } })
   })
   .all('/system/secrets', methodNotAllowed('GET', 'POST', 'PUT', 'DELETE'))

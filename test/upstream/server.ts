@@ -15,8 +15,16 @@ const recorded = new Map<string, Recorded[]>()
 const progress = new Map<string, number>()
 const releases = new Map<string, () => void>()
 
-function testId(req: IncomingMessage): string {
-  return String(req.headers['x-test-id'] ?? 'untagged')
+// A test tags its requests with an `x-test-id` header or, where the gateway
+// forwards no caller headers (health checks), by pointing the gateway at
+// `/__t/{id}` on this server: the prefix is the tag and is removed here.
+const TAGGED_PATH = /^\/__t\/([^/?]+)(.*)$/
+
+function identify(req: IncomingMessage): { id: string; target: string } {
+  const target = req.url ?? '/'
+  const tagged = TAGGED_PATH.exec(target)
+  if (tagged) return { id: tagged[1] ?? '', target: tagged[2] || '/' }
+  return { id: String(req.headers['x-test-id'] ?? 'untagged'), target }
 }
 
 function waitForRelease(id: string): Promise<void> {
@@ -62,8 +70,8 @@ const functions = [
 ]
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const id = testId(req)
-  const url = new URL(req.url ?? '/', 'http://upstream')
+  const { id, target } = identify(req)
+  const url = new URL(target, 'http://upstream')
   const path = url.pathname
 
   if (path === '/__control/requests')
@@ -79,12 +87,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   // Tests watch progress() while this body is still arriving.
   if (path.startsWith('/function/stream-sink')) {
     const body = await readBody(req, id)
-    record(id, req, body)
+    record(id, target, req, body)
     return json(res, 200, { bytes: body.bytes, sha256: body.sha256 })
   }
 
   const body = await readBody(req, id)
-  record(id, req, body)
+  record(id, target, req, body)
 
   if (path.startsWith('/function/sse')) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
@@ -210,13 +218,14 @@ function text(res: ServerResponse, status: number, body: string): void {
 
 function record(
   id: string,
+  target: string,
   req: IncomingMessage,
   body: { text: string; bytes: number; sha256: string },
 ): void {
   const list = recorded.get(id) ?? []
   list.push({
     method: req.method ?? '',
-    url: req.url ?? '',
+    url: target,
     headers: req.headers,
     body: body.text,
     bytes: body.bytes,

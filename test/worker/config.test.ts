@@ -69,10 +69,12 @@ describe('configuration', () => {
       ok: true,
       config: {
         providerUrl: 'https://provider.example/base',
+        providerOrigin: 'https://provider.example',
+        providerPath: '/base',
         upstreamTimeoutMs: 90_000,
         defaultNamespace: 'fns',
         corsOrigins: ['https://a.example', 'http://localhost:3000'],
-        credentials: { username: 'admin', password: 'pw' },
+        credentials: { username: 'admin', password: 'pw', header: `Basic ${btoa('admin:pw')}` },
       },
     })
   })
@@ -82,6 +84,8 @@ describe('configuration', () => {
       ok: true,
       config: {
         providerUrl: 'http://127.0.0.1:8081',
+        providerOrigin: 'http://127.0.0.1:8081',
+        providerPath: '',
         upstreamTimeoutMs: 60_000,
         defaultNamespace: 'openfaas-fn',
         corsOrigins: [],

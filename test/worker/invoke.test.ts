@@ -67,7 +67,7 @@ describe('/function/{name}: synchronous invocation', () => {
     expect((await received(t.id))[0]?.headers['x-call-id']).toBe('caller-chosen-id')
   })
 
-  it('adds X-Forwarded-Host and X-Forwarded-For only when absent', async () => {
+  it('adds X-Forwarded-Host when absent and appends the client address to X-Forwarded-For', async () => {
     const t = tag()
     await gateway('/function/echo', { headers: { ...t.headers, 'cf-connecting-ip': '203.0.113.9' } })
     const [first] = await received(t.id)
@@ -85,7 +85,7 @@ describe('/function/{name}: synchronous invocation', () => {
     })
     const [second] = await received(u.id)
     expect(second?.headers['x-forwarded-host']).toBe('original.example')
-    expect(second?.headers['x-forwarded-for']).toBe('198.51.100.1')
+    expect(second?.headers['x-forwarded-for']).toBe('198.51.100.1, 203.0.113.9')
   })
 
   it('passes every other request header and drops hop-by-hop ones', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { gateway, received, release, tag } from './helpers'
+import { basic, gateway, gatewayWith, received, release, tag, upstreamUrl } from './helpers'
+
+const AUTH_VARS = { BASIC_AUTH: 'true', BASIC_AUTH_USER: 'admin', BASIC_AUTH_PASSWORD: 'pw' }
 
 const json = (t: { headers: Record<string, string> }, method: string, body: unknown): RequestInit => ({
   method,
@@ -270,12 +272,21 @@ describe('/system/info, /healthz and /', () => {
     })
   })
 
-  it('forwards /healthz to the provider', async () => {
+  it('forwards /healthz to the provider with nothing of the caller but the method', async () => {
     const t = tag()
-    const res = await gateway('/healthz', { headers: t.headers })
+    const res = await gatewayWith(
+      { ...AUTH_VARS, FUNCTIONS_PROVIDER_URL: `${upstreamUrl}/__t/${t.id}` },
+      '/healthz?probe=1&namespace=x',
+      { headers: { 'x-caller': 'yes', cookie: 'session=1', authorization: 'Bearer caller' } },
+    )
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('OK')
-    expect((await received(t.id))[0]?.url).toBe('/healthz')
+    const [health, ...more] = await received(t.id)
+    expect(more).toEqual([])
+    expect(health?.url).toBe('/healthz')
+    expect(health?.headers['x-caller']).toBeUndefined()
+    expect(health?.headers.cookie).toBeUndefined()
+    expect(health?.headers.authorization).toBe(basic('admin', 'pw'))
   })
 
   it('redirects / to /ui/ with 307', async () => {

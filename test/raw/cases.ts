@@ -1,0 +1,162 @@
+import fc from 'fast-check'
+import { expect } from 'vitest'
+import { type RawGateway, rawRequest, since, staysInside } from './harness'
+
+// Raw requests generated for the path properties, and the check each must
+// pass; shared by the workerd suite and the `wrangler dev` one.
+
+/** Ways out of /function/{x}/ found by probing: every one must be refused. */
+export const ESCAPES = [
+  '/function/x/a%2Fb/../../../system/secrets',
+  '/function/x/a%2fb/../../../system/secrets',
+  '/function/x/a%5Cb/../../../system/secrets',
+  '/function/x/a%5cb/../../../system/secrets',
+  '/function/x/a%252Fb/../../../system/secrets',
+  '/function/x/a%2Fb/..%2F..%2F..%2Fsystem/secrets',
+  '/function/x/a%2Fb/%2e%2e/%2e%2e/%2e%2e/system/secrets',
+  '/function/x/a%2Fb/%252e%252e/%252e%252e/%252e%252e/system/secrets',
+  '/function/x/a%2Fb/.%2e/.%2e/%2e./system/secrets',
+  '/function/x/a\\b/..\\..\\..\\system/secrets',
+  '/function/x/a%2Fb/..;/..;/..;/system/secrets',
+  '/function/x/a%2Fb/%EF%BC%8E%EF%BC%8E/%EF%BC%8E%EF%BC%8E/%EF%BC%8E%EF%BC%8E/system/secrets',
+  '/function/x/a%2Fb/.. /.. /.. /system/secrets',
+  '/function/x/a%2Fb/...%2F...%2F.../system/secrets',
+  '/function/x/../..',
+  '/function/x/../../healthz',
+  '/function/x/.',
+  '/function/x/..',
+]
+
+// What path tricks are made of: separators and dot segments in every encoding, parameters, look-alikes.
+const piece = fc.constantFrom(
+  '/',
+  '//',
+  '\\',
+  '.',
+  '..',
+  '...',
+  '%2e',
+  '%2E',
+  '%2e%2e',
+  '.%2e',
+  '%2f',
+  '%2F',
+  '%5c',
+  '%5C',
+  '%252e',
+  '%252f',
+  '%25252e',
+  '%25',
+  '%',
+  '%ff',
+  '%00',
+  '%20',
+  '%09',
+  ';',
+  ';x=1',
+  '?',
+  '#',
+  '%3f',
+  '%23',
+  '%EF%BC%8E',
+  '%C0%AE',
+  'system',
+  'SYSTEM',
+  '%73ystem',
+  'system.',
+  'ui',
+  'function',
+  'async-function',
+  'healthz',
+  'functions',
+  'secrets',
+  'x',
+  'x.ns',
+  'a',
+)
+const tail = fc.array(piece, { maxLength: 12 }).map((parts) => parts.join(''))
+const prefix = fc.constantFrom(
+  '/function/x',
+  '/function/x/',
+  '/function/x.ns/',
+  '/function/',
+  '/async-function/x/',
+  '/healthz',
+  '/system/',
+  '/ui/',
+  '/',
+  '',
+)
+const target = fc.tuple(prefix, tail).map(([p, t]) => `${p}${t}` || '/')
+const longTarget = fc
+  .tuple(prefix, fc.array(piece, { minLength: 100, maxLength: 400 }))
+  .map(([p, t]) => p + t.join(''))
+const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'PROPFIND')
+const VALID_HOST = '127.0.0.1'
+const host = fc.oneof(
+  { weight: 8, arbitrary: fc.constant(VALID_HOST) },
+  { weight: 1, arbitrary: tail.map((t) => `${VALID_HOST}${t}`) },
+)
+const body = fc.option(fc.constantFrom('', 'x', '{"service":"pwn","image":"x","envProcess":"id"}'), {
+  nil: undefined,
+})
+
+export const rawCase = fc.record({
+  method,
+  target: fc.oneof({ weight: 20, arbitrary: target }, longTarget),
+  host,
+  body,
+})
+
+/** The function a raw target invokes, as the gateway reads it: the segment after /function/. */
+function invokedSegment(raw: string): string | undefined {
+  const match = /^\/(?:async-)?function\/([^/?#]+)/.exec(raw)
+  return match?.[1]
+}
+
+export type RawCase = { method: string; target: string; host: string; body: string | undefined }
+
+function text(r: RawCase) {
+  const lines = [`${r.method} ${r.target} HTTP/1.1`, `Host: ${r.host}`, 'Connection: close']
+  if (r.body !== undefined) lines.push(`Content-Length: ${Buffer.byteLength(r.body)}`)
+  return `${lines.join('\r\n')}\r\n\r\n${r.body ?? ''}`
+}
+
+export type CheckOptions = {
+  /** Basic auth is on and the case carries no credentials. */
+  authOn: boolean
+  /**
+   * A dev proxy (`wrangler dev`) sits in front and normalises the target
+   * first, so the function reached is the one left after normalisation, and
+   * the proxy itself answers 500 to a Host it cannot parse.
+   */
+  behindDevProxy?: boolean
+}
+
+/**
+ * Sends one case. The gateway never answers 500 for it; with auth on (and no
+ * credentials) nothing but invocations and the health check reaches the
+ * provider; an invocation reaches only the function it names.
+ */
+export async function checkCase(
+  gw: Pick<RawGateway, 'port' | 'upstream'>,
+  r: RawCase,
+  options: CheckOptions,
+) {
+  const mark = gw.upstream.received.length
+  const response = await rawRequest(gw.port, text(r))
+  const reachedAll = since(gw.upstream, mark)
+  const proxyRefusedHost = options.behindDevProxy && response.status === 500 && r.host !== VALID_HOST
+  if (proxyRefusedHost) expect(reachedAll).toEqual([])
+  // The gateway never blames itself for a client's request.
+  else expect(response.status, `${r.method} ${r.target} (Host ${r.host})`).not.toBe(500)
+  for (const reached of reachedAll) {
+    if (reached.target === '/healthz') continue
+    const what = `${r.method} ${r.target} (Host ${r.host}) reached ${reached.target}`
+    const segment = invokedSegment(options.behindDevProxy ? reached.target : r.target)
+    // Without credentials only invocations get through; with auth off, management calls may too.
+    if (segment === undefined) expect(options.authOn, what).toBe(false)
+    // An invocation reaches only the function the caller named, resolved any way a server might.
+    else expect(staysInside(reached.target, segment), what).toBe(true)
+  }
+}
