@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { basic, gatewayWith, received, tag } from './helpers'
+import { basic, gatewayWith, loggedErrors, received, tag } from './helpers'
 
 const AUTH = { BASIC_AUTH: 'true', BASIC_AUTH_USER: 'admin', BASIC_AUTH_PASSWORD: 'correct horse' }
 const GOOD = basic('admin', 'correct horse')
@@ -119,10 +119,14 @@ describe('basic auth off', () => {
   })
 
   it('refuses to start with BASIC_AUTH=true but no credentials, naming what is missing', async () => {
-    const res = await gatewayWith({ BASIC_AUTH: 'true' }, '/function/echo')
-    expect(res.status).toBe(500)
-    const text = await res.text()
+    let text = ''
+    const logged = await loggedErrors(async () => {
+      const res = await gatewayWith({ BASIC_AUTH: 'true' }, '/function/echo')
+      expect(res.status).toBe(500)
+      text = await res.text()
+    })
     expect(text).toContain('BASIC_AUTH_USER is required when BASIC_AUTH=true')
     expect(text).toContain('BASIC_AUTH_PASSWORD is required when BASIC_AUTH=true')
+    expect(logged).toContain(text.trim())
   })
 })

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../../src/config'
 import { parseDuration } from '../../src/duration'
 import worker from '../../src/index'
-import { gatewayWith, received, tag } from './helpers'
+import { gatewayWith, loggedErrors, received, tag } from './helpers'
 
 describe('configuration', () => {
   it.each([
@@ -30,13 +30,16 @@ describe('configuration', () => {
       { CORS_ALLOWED_ORIGINS: 'https://ok.example,example.com/path' },
       'CORS_ALLOWED_ORIGINS "example.com/path" is not an origin',
     ],
-  ])('answers every request 500 naming the bad variable: %j', async (vars, message) => {
+  ])('answers every request 500 naming the bad variable, and logs it: %j', async (vars, message) => {
     const t = tag()
-    for (const path of ['/function/echo', '/system/functions', '/healthz']) {
-      const res = await gatewayWith(vars, path, { headers: t.headers })
-      expect(res.status).toBe(500)
-      expect(await res.text()).toContain(message)
-    }
+    const logged = await loggedErrors(async () => {
+      for (const path of ['/function/echo', '/system/functions', '/healthz']) {
+        const res = await gatewayWith(vars, path, { headers: t.headers })
+        expect(res.status).toBe(500)
+        expect(await res.text()).toContain(message)
+      }
+    })
+    expect(logged).toContain(message)
     expect(await received(t.id)).toEqual([])
   })
 

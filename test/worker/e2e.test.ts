@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { gatewayWith } from './helpers'
+import { gatewayWith, utf8 } from './helpers'
 
 // The gateway in workerd in front of the real dev provider: functions are real processes.
 const devEnv = env as unknown as { DEV_PROVIDER_URL: string; DEV_PROVIDER_SECRETS_MODE: string }
@@ -43,7 +43,7 @@ describe('end to end: gateway and dev provider', () => {
 
     const logs = await call('/system/logs?name=wc&tail=10')
     expect(logs.headers.get('content-type')).toContain('application/x-ndjson')
-    const lines = (await logs.text())
+    const lines = (await utf8(logs))
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { text: string }).text)

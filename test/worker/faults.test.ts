@@ -2,16 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { gateway, gatewayWith, release, tag } from './helpers'
 
 describe('provider faults', () => {
-  it('answers 502 with a one-line reason when the provider is unreachable', async () => {
-    for (const path of ['/function/echo', '/system/functions', '/healthz', '/system/info']) {
-      const res = await gatewayWith({ FUNCTIONS_PROVIDER_URL: 'http://127.0.0.1:1' }, path)
-      expect(res.status).toBe(502)
-      expect(res.headers.get('content-type')).toContain('text/plain')
-      const text = await res.text()
-      expect(text).toMatch(/^cannot reach the functions provider for \S+: .+\n$/)
-    }
-  })
-
+  // An unreachable provider (502) is tested on the production bundle in test/raw/faults.test.ts:
+  // workerd logs every refused connection, which would bury a real failure in this suite's output.
   it('answers 504 when the provider is slower than UPSTREAM_TIMEOUT', async () => {
     const res = await gatewayWith({ UPSTREAM_TIMEOUT: '200ms' }, '/function/slow?ms=3000')
     expect(res.status).toBe(504)

@@ -1,5 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
+import { vi } from 'vitest'
 import worker from '../../src/index'
 import type { Recorded } from '../upstream/recorded'
 
@@ -46,4 +47,23 @@ export async function progress(id: string): Promise<number> {
 
 export function basic(username: string, password: string): string {
   return `Basic ${btoa(`${username}:${password}`)}`
+}
+
+/** A body read as UTF-8 whatever its type (`.text()` warns on NDJSON, which is text all the same). */
+export async function utf8(res: Response): Promise<string> {
+  return new TextDecoder().decode(await res.arrayBuffer())
+}
+
+/**
+ * Runs `action` with console.error captured and returns what it logged: a
+ * broken configuration is logged, and a test asserts that instead of printing it.
+ */
+export async function loggedErrors(action: () => Promise<void>): Promise<string> {
+  const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
+  try {
+    await action()
+    return spy.mock.calls.map((args) => args.join(' ')).join('\n')
+  } finally {
+    spy.mockRestore()
+  }
 }

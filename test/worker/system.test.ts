@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { basic, gateway, gatewayWith, received, release, tag, upstreamUrl } from './helpers'
+import { basic, gateway, gatewayWith, received, release, tag, upstreamUrl, utf8 } from './helpers'
 
 const AUTH_VARS = { BASIC_AUTH: 'true', BASIC_AUTH_USER: 'admin', BASIC_AUTH_PASSWORD: 'pw' }
 
@@ -186,7 +186,7 @@ describe('/system/logs', () => {
     const res = await gateway('/system/logs?name=echo&namespace=openfaas-fn&tail=10', { headers: t.headers })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/x-ndjson')
-    const lines = (await res.text())
+    const lines = (await utf8(res))
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { text: string })
