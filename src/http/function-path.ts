@@ -1,6 +1,5 @@
+import { isDnsLabel } from '../schemas/openfaas'
 import { splitUrl } from './url'
-
-const NAME = /^[-a-zA-Z_0-9.]+$/
 
 export type FunctionTarget = {
   name: string
@@ -12,7 +11,7 @@ export type FunctionTarget = {
   search: string
 }
 
-export type TargetError = { status: 400 | 404; message: string }
+export type TargetError = { status: 404; message: string }
 
 /**
  * Splits `{prefix}{name}[.{ns}][/{rest}]?{query}` from a request URL without
@@ -24,17 +23,19 @@ export function parseFunctionTarget(url: string, prefix: string): FunctionTarget
   const slash = path.indexOf('/', prefix.length)
   const segment = slash === -1 ? path.slice(prefix.length) : path.slice(prefix.length, slash)
   const rest = slash === -1 ? '' : path.slice(slash)
-  if (segment === '') return { status: 404, message: `no function name in ${path}` }
-  if (!NAME.test(segment))
-    return { status: 400, message: `invalid function name "${segment}": must match [-a-zA-Z_0-9.]+` }
+  if (segment === '') return { status: 404, message: `no such function: ${path} names none` }
   const dot = segment.lastIndexOf('.')
-  if (dot === -1) return { name: segment, rest, search }
-  const name = segment.slice(0, dot)
-  const namespace = segment.slice(dot + 1)
-  if (!name || !namespace) {
-    return { status: 400, message: `invalid function name "${segment}": expected name or name.namespace` }
+  const name = dot === -1 ? segment : segment.slice(0, dot)
+  const namespace = dot === -1 ? undefined : segment.slice(dot + 1)
+  // Only DNS-1123 labels can be deployed, so any other name is a function that does not exist and gets
+  // the same 404 as an unknown one: OpenFaaS clients read 404 as "no such function", other codes differently.
+  if (!isDnsLabel(name) || (namespace !== undefined && !isDnsLabel(namespace))) {
+    return {
+      status: 404,
+      message: `no such function: "${segment}" is not name or name.namespace made of DNS-1123 labels (lowercase letters, digits and "-", at most 63 characters)`,
+    }
   }
-  return { name, namespace, rest, search }
+  return namespace === undefined ? { name, rest, search } : { name, namespace, rest, search }
 }
 
 /** The provider path for a target: the same shape the caller used. */

@@ -12,11 +12,18 @@ const required = (what: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? 'is required' : `must be ${what}`
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const DNS_LABEL_MAX = 63
+
+/**
+ * The DNS-1123 label rule without zod, for the invocation path, which runs on
+ * every request and only needs a yes or no.
+ */
+export const isDnsLabel = (s: string): boolean => s.length <= DNS_LABEL_MAX && DNS_LABEL.test(s)
 
 /** A deployed function's service name and a namespace are Kubernetes DNS-1123 labels. */
 export const dnsLabel = z
   .string({ error: required('a string') })
-  .max(63, 'must be at most 63 characters')
+  .max(DNS_LABEL_MAX, `must be at most ${DNS_LABEL_MAX} characters`)
   .regex(
     DNS_LABEL,
     'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric',
