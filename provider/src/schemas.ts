@@ -17,6 +17,7 @@ import {
 export {
   DeleteFunctionRequest,
   dnsLabel,
+  isDnsLabel,
   type LogEntry,
   LogQuery,
   pathName,
