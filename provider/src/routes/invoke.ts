@@ -36,7 +36,7 @@ export function invokeRoutes(deps: AppDeps) {
   }
 
   async function run(c: Context, fn: DeployedFunction, replica: Replica, target: string) {
-    const argv = splitEnvProcess(fn.spec.envProcess)
+    const argv = splitEnvProcess(fn.spec.envProcess ?? '')
     if (argv.length === 0) {
       throw notImplemented(
         `function ${fn.spec.name}.${fn.namespace} has no envProcess: the dev provider runs each request as a ` +
@@ -75,7 +75,7 @@ export function invokeRoutes(deps: AppDeps) {
     if (outcome === undefined && result.kind === 'exited') {
       log(`Wrote ${result.stdout.length} Bytes - Duration: ${duration}s`)
       // The watchdog's content_type variable wins; otherwise the request's type is echoed.
-      const type = fn.spec.envVars.content_type ?? request.headers.get('content-type')
+      const type = fn.spec.envVars?.content_type ?? request.headers.get('content-type')
       return c.body(new Uint8Array(result.stdout), 200, type ? { ...headers, 'Content-Type': type } : headers)
     }
     log(outcome ?? 'unknown failure')
