@@ -56,7 +56,14 @@ export const envVars = z.record(
   z.string().refine(noNul, 'must not contain NUL bytes'),
 )
 
-export const FunctionResources = z.object({ memory: z.string().nullish(), cpu: z.string().nullish() })
+// The provider SDK's FunctionResources, GPU counts included, so a provider that stores them can echo them.
+export const FunctionResources = z.object({
+  memory: z.string().nullish(),
+  cpu: z.string().nullish(),
+  'nvidia.com/gpu': z.string().nullish(),
+  'amd.com/gpu': z.string().nullish(),
+  'intel.com/gpu': z.string().nullish(),
+})
 
 // Go clients send null for unset pointers and maps, so every optional field is nullish.
 export const FunctionDeployment = z.object({

@@ -29,6 +29,7 @@ export const deployments: { service: string; [field: string]: unknown }[] = [
   { service: 'limits', limits: { memory: '128Mi', cpu: '500m' } },
   { service: 'limits-empty', limits: {} },
   { service: 'requests', requests: { cpu: '100m' } },
+  { service: 'gpu', limits: { 'nvidia.com/gpu': '1', 'amd.com/gpu': '2', 'intel.com/gpu': '3' } },
   { service: 'read-only', readOnlyRootFilesystem: true },
   { service: 'read-only-false', readOnlyRootFilesystem: false },
   // Go clients send null for nil maps, slices and pointers: null means absent.
