@@ -106,7 +106,7 @@ export function createFunctions(deps: {
       }
       checkSecrets(namespace, spec)
       const settings = readSettings(spec)
-      if (createNamespace) deps.namespaces.create(namespace, { labels: {}, annotations: {} })
+      if (createNamespace) deps.namespaces.create(namespace, {})
       add(namespace, spec, settings, new Date().toISOString()).replicas.scale(settings.minReplicas)
       return deps.persist()
     },
@@ -148,8 +148,7 @@ export function createFunctions(deps: {
     // Functions from the state file come back with their desired replicas, each after a cold start.
     restore(stored: readonly StoredFunction[]) {
       for (const { namespace, spec, replicas, createdAt } of stored) {
-        if (!deps.namespaces.has(namespace))
-          deps.namespaces.create(namespace, { labels: {}, annotations: {} })
+        if (!deps.namespaces.has(namespace)) deps.namespaces.create(namespace, {})
         add(namespace, spec, readSettings(spec), createdAt).replicas.scale(replicas)
       }
     },

@@ -80,11 +80,12 @@ export const SecretRequest = Secret.transform(({ name, namespace, value, rawValu
 
 export const DeleteSecretRequest = SecretReference
 
-export const NamespaceRequest = NamespaceRequestWire.transform((r) => ({
-  name: r.name,
-  labels: r.labels ?? {},
-  annotations: r.annotations ?? {},
+// Like a function's status, a namespace echoes what was sent: labels or annotations left out (or null)
+// stay out, empty maps stay empty.
+export const NamespaceRequest = NamespaceRequestWire.transform(({ name, ...meta }) => ({
+  name,
+  ...withoutNulls(meta),
 }))
 
-export const NamespaceMeta = z.object({ labels: stringMap, annotations: stringMap })
+export const NamespaceMeta = z.object({ labels: stringMap.optional(), annotations: stringMap.optional() })
 export type NamespaceMeta = z.infer<typeof NamespaceMeta>

@@ -143,6 +143,14 @@ export const NamespaceRequest = z.object({
 })
 export type NamespaceRequest = z.infer<typeof NamespaceRequest>
 
+/** What a provider answers about one namespace; like the SDK type, empty labels and annotations may be left out. */
+export const FunctionNamespace = z.object({
+  name: z.string(),
+  labels: stringMap.optional(),
+  annotations: stringMap.optional(),
+})
+export type FunctionNamespace = z.infer<typeof FunctionNamespace>
+
 // Go's strconv.ParseBool spellings, which is what faas-cli's `follow` goes through.
 const TRUE = ['1', 't', 'T', 'true', 'TRUE', 'True']
 const goBool = z
