@@ -23,6 +23,7 @@ export {
   type LogEntry,
   LogQuery,
   pathName,
+  rfc3339,
   secretName,
 } from '../../src/schemas/openfaas.ts'
 

@@ -82,6 +82,9 @@ export const FunctionDeployment = z.object({
 })
 export type FunctionDeployment = z.infer<typeof FunctionDeployment>
 
+// Go's time.Time reads and writes RFC 3339, with any fraction of a second.
+export const rfc3339 = z.iso.datetime({ offset: true, error: 'must be an RFC3339 timestamp' })
+
 export const FunctionStatus = z.object({
   name: z.string(),
   image: z.string().optional(),
@@ -98,7 +101,7 @@ export const FunctionStatus = z.object({
   invocationCount: z.number().optional(),
   replicas: z.number().optional(),
   availableReplicas: z.number().optional(),
-  createdAt: z.string().optional(),
+  createdAt: rfc3339.optional(),
   usage: z.object({ cpu: z.number().optional(), totalMemoryBytes: z.number().optional() }).optional(),
 })
 export type FunctionStatus = z.infer<typeof FunctionStatus>
@@ -167,7 +170,7 @@ export const LogQuery = z.object({
     .regex(/^-?\d+$/, 'must be a whole number')
     .transform(Number)
     .optional(),
-  since: z.iso.datetime({ offset: true, error: 'must be an RFC3339 timestamp' }).optional(),
+  since: rfc3339.optional(),
   follow: goBool.optional(),
 })
 export type LogQuery = z.infer<typeof LogQuery>
@@ -176,7 +179,7 @@ export const LogEntry = z.object({
   name: z.string(),
   namespace: z.string(),
   instance: z.string(),
-  timestamp: z.string(),
+  timestamp: rfc3339,
   text: z.string(),
 })
 export type LogEntry = z.infer<typeof LogEntry>
@@ -194,3 +197,7 @@ export const ProviderInfo = z.looseObject({
   version: VersionInfo.optional(),
 })
 export type ProviderInfo = z.infer<typeof ProviderInfo>
+
+/** The gateway's /system/info: the provider's, its own version, and where it runs. */
+export const GatewayInfo = z.object({ provider: ProviderInfo, version: VersionInfo, arch: z.string() })
+export type GatewayInfo = z.infer<typeof GatewayInfo>
