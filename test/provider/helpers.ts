@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll } from 'vitest'
 import { type Provider, type ProviderOptions, startProvider } from '../../provider/src/provider.ts'
-import type { FunctionStatus as WireFunctionStatus } from '../../src/schemas/openfaas.ts'
+import type { LogEntry, FunctionStatus as WireFunctionStatus } from '../../src/schemas/openfaas.ts'
 
 const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url))
 
@@ -74,7 +74,7 @@ export type FunctionStatus = WireFunctionStatus &
     >
   >
 
-export type LogEntry = { name: string; namespace: string; instance: string; timestamp: string; text: string }
+export type { LogEntry } from '../../src/schemas/openfaas.ts'
 
 export async function deploy(p: TestProvider, deployment: Record<string, unknown>, waitReady = true) {
   const res = await p.request('POST', '/system/functions', { image: 'example/fn:latest', ...deployment })
