@@ -6,8 +6,9 @@ import { version } from '../package.json'
 declare const __EDGEFAAS_SHA__: string
 declare const __EDGEFAAS_COMMIT_MESSAGE__: string
 
+// commit_message is omitempty in the OpenFaaS VersionInfo: a build without one leaves it out.
 export const gatewayVersion = {
   release: version,
   sha: __EDGEFAAS_SHA__,
-  commit_message: __EDGEFAAS_COMMIT_MESSAGE__,
-} as const
+  ...(__EDGEFAAS_COMMIT_MESSAGE__ ? { commit_message: __EDGEFAAS_COMMIT_MESSAGE__ } : {}),
+}

@@ -4,7 +4,7 @@ import { badRequest, conflict, notFound } from './errors.ts'
 import type { Logs } from './logs.ts'
 import type { Namespaces } from './namespaces.ts'
 import { createReplicaSet, type ReplicaSet } from './replicas.ts'
-import type { FunctionSpec } from './schemas.ts'
+import type { FunctionSpec, FunctionStatus } from './schemas.ts'
 import { type Secrets, writeSecretFiles } from './secrets.ts'
 import { type FunctionSettings, readSettings } from './settings.ts'
 import type { StoredFunction } from './store.ts'
@@ -47,7 +47,7 @@ export function createFunctions(deps: {
   }
 
   function checkSecrets(namespace: string, spec: FunctionSpec) {
-    const missing = spec.secrets.filter((s) => !deps.secrets.has(namespace, s))
+    const missing = [...new Set(spec.secrets ?? [])].filter((s) => !deps.secrets.has(namespace, s))
     if (missing.length > 0) {
       throw badRequest(
         `secret${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in namespace ${namespace}`,
@@ -57,7 +57,7 @@ export function createFunctions(deps: {
 
   function materialiseSecrets(fn: DeployedFunction) {
     const files = new Map<string, Buffer>()
-    for (const name of fn.spec.secrets) {
+    for (const name of fn.spec.secrets ?? []) {
       const value = deps.secrets.get(fn.namespace, name)
       if (value !== undefined) files.set(name, value)
     }
@@ -106,7 +106,7 @@ export function createFunctions(deps: {
       }
       checkSecrets(namespace, spec)
       const settings = readSettings(spec)
-      if (createNamespace) deps.namespaces.create(namespace, { labels: {}, annotations: {} })
+      if (createNamespace) deps.namespaces.create(namespace, {})
       add(namespace, spec, settings, new Date().toISOString()).replicas.scale(settings.minReplicas)
       return deps.persist()
     },
@@ -142,14 +142,13 @@ export function createFunctions(deps: {
     // After a secret changes, every function in its namespace that declares it sees the new value.
     refreshSecrets(namespace: string, secret: string) {
       for (const fn of inNamespace(namespace).values())
-        if (fn.spec.secrets.includes(secret)) materialiseSecrets(fn)
+        if (fn.spec.secrets?.includes(secret)) materialiseSecrets(fn)
     },
 
     // Functions from the state file come back with their desired replicas, each after a cold start.
     restore(stored: readonly StoredFunction[]) {
       for (const { namespace, spec, replicas, createdAt } of stored) {
-        if (!deps.namespaces.has(namespace))
-          deps.namespaces.create(namespace, { labels: {}, annotations: {} })
+        if (!deps.namespaces.has(namespace)) deps.namespaces.create(namespace, {})
         add(namespace, spec, readSettings(spec), createdAt).replicas.scale(replicas)
       }
     },
@@ -171,7 +170,8 @@ export function createFunctions(deps: {
   }
 }
 
-export function functionStatus(fn: DeployedFunction) {
+// The deployment as it was sent (see FunctionDeployment in schemas.ts), plus what the provider knows.
+export function functionStatus(fn: DeployedFunction): FunctionStatus {
   const { name, ...spec } = fn.spec
   return {
     name,

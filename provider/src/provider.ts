@@ -46,8 +46,7 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Prov
   rmSync(runDir, { recursive: true, force: true })
 
   const namespaces = createNamespaces(saved.state.namespaces)
-  if (!namespaces.has(config.defaultNamespace))
-    namespaces.create(config.defaultNamespace, { labels: {}, annotations: {} })
+  if (!namespaces.has(config.defaultNamespace)) namespaces.create(config.defaultNamespace, {})
   const secrets = createSecrets(saved.secrets.secrets)
   const logs = createLogs({
     capacity: config.logLines,

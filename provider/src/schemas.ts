@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   dnsLabel,
   FunctionDeployment as FunctionDeploymentWire,
+  FunctionResources,
   NamespaceRequest as NamespaceRequestWire,
   replicaCount,
   ScaleServiceRequest as ScaleServiceRequestWire,
@@ -17,31 +18,36 @@ import {
 export {
   DeleteFunctionRequest,
   dnsLabel,
+  type FunctionStatus,
+  isDnsLabel,
   type LogEntry,
   LogQuery,
   pathName,
+  rfc3339,
   secretName,
 } from '../../src/schemas/openfaas.ts'
 
-export const FunctionDeployment = FunctionDeploymentWire.transform(({ service, namespace, ...d }) => ({
-  spec: {
-    name: service,
-    image: d.image,
-    envProcess: d.envProcess ?? '',
-    envVars: d.envVars ?? {},
-    constraints: d.constraints ?? [],
-    secrets: [...new Set(d.secrets ?? [])],
-    labels: d.labels ?? {},
-    annotations: d.annotations ?? {},
-    ...(d.limits ? { limits: compact(d.limits) } : {}),
-    ...(d.requests ? { requests: compact(d.requests) } : {}),
-    readOnlyRootFilesystem: d.readOnlyRootFilesystem ?? false,
-  },
-  namespace,
-}))
+// A status echoes its deployment: a field left out (or sent as null, which Go clients do for nil maps
+// and pointers) stays out of the stored spec and every status, and a field sent is kept exactly as
+// sent, an empty map as an empty map, because Go clients compare what they deployed with what they
+// read back and a nil map is not an empty one there.
+export const FunctionDeployment = FunctionDeploymentWire.transform(
+  ({ service, image, namespace, limits, requests, ...optional }) => ({
+    spec: {
+      name: service,
+      image,
+      ...withoutNulls(optional),
+      ...(limits ? { limits: withoutNulls(limits) } : {}),
+      ...(requests ? { requests: withoutNulls(requests) } : {}),
+    },
+    namespace,
+  }),
+)
 
-function compact(r: { memory?: string | null | undefined; cpu?: string | null | undefined }) {
-  return { ...(r.memory ? { memory: r.memory } : {}), ...(r.cpu ? { cpu: r.cpu } : {}) }
+function withoutNulls<T extends object>(fields: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value != null)) as {
+    [K in keyof T]?: Exclude<T[K], null | undefined>
+  }
 }
 
 // The stored form of a deployment: what FunctionDeployment normalises to, minus the namespace, which
@@ -49,15 +55,15 @@ function compact(r: { memory?: string | null | undefined; cpu?: string | null | 
 export const FunctionSpec = z.object({
   name: dnsLabel,
   image: z.string().min(1),
-  envProcess: z.string(),
-  envVars: stringMap,
-  constraints: z.array(z.string()),
-  secrets: z.array(secretName),
-  labels: stringMap,
-  annotations: stringMap,
-  limits: z.object({ memory: z.string().optional(), cpu: z.string().optional() }).optional(),
-  requests: z.object({ memory: z.string().optional(), cpu: z.string().optional() }).optional(),
-  readOnlyRootFilesystem: z.boolean(),
+  envProcess: z.string().optional(),
+  envVars: stringMap.optional(),
+  constraints: z.array(z.string()).optional(),
+  secrets: z.array(secretName).optional(),
+  labels: stringMap.optional(),
+  annotations: stringMap.optional(),
+  limits: FunctionResources.optional(),
+  requests: FunctionResources.optional(),
+  readOnlyRootFilesystem: z.boolean().optional(),
 })
 export type FunctionSpec = z.infer<typeof FunctionSpec>
 
@@ -75,11 +81,12 @@ export const SecretRequest = Secret.transform(({ name, namespace, value, rawValu
 
 export const DeleteSecretRequest = SecretReference
 
-export const NamespaceRequest = NamespaceRequestWire.transform((r) => ({
-  name: r.name,
-  labels: r.labels ?? {},
-  annotations: r.annotations ?? {},
+// Like a function's status, a namespace echoes what was sent: labels or annotations left out (or null)
+// stay out, empty maps stay empty.
+export const NamespaceRequest = NamespaceRequestWire.transform(({ name, ...meta }) => ({
+  name,
+  ...withoutNulls(meta),
 }))
 
-export const NamespaceMeta = z.object({ labels: stringMap, annotations: stringMap })
+export const NamespaceMeta = z.object({ labels: stringMap.optional(), annotations: stringMap.optional() })
 export type NamespaceMeta = z.infer<typeof NamespaceMeta>

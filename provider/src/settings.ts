@@ -17,16 +17,16 @@ const MIN_REPLICAS_LABEL = 'com.openfaas.scale.min'
 
 export function readSettings(spec: FunctionSpec): FunctionSettings {
   // The classic watchdog reads exec_timeout from its environment; a label is accepted too.
-  const timeout = spec.envVars.exec_timeout ?? spec.labels.exec_timeout
+  const timeout = spec.envVars?.exec_timeout ?? spec.labels?.exec_timeout
   const execTimeoutMs = timeout === undefined ? DEFAULT_EXEC_TIMEOUT_MS : parseDuration(timeout)
   if (execTimeoutMs === undefined) {
     throw badRequest(`invalid exec_timeout "${timeout}": use a Go duration such as 2s or 500ms, or seconds`)
   }
-  const inflight = spec.envVars.max_inflight
+  const inflight = spec.envVars?.max_inflight
   const maxInflight = inflight === undefined ? 0 : wholeNumber(inflight)
   if (maxInflight === undefined)
     throw badRequest(`invalid max_inflight "${inflight}": must be a whole number`)
-  const min = spec.labels[MIN_REPLICAS_LABEL]
+  const min = spec.labels?.[MIN_REPLICAS_LABEL]
   const minReplicas = min === undefined ? 1 : wholeNumber(min)
   if (minReplicas === undefined || minReplicas > 1000) {
     throw badRequest(`invalid label ${MIN_REPLICAS_LABEL} "${min}": must be a whole number from 0 to 1000`)

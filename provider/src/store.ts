@@ -4,7 +4,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { describeIssues } from '../../src/schemas/issues.ts'
-import { dnsLabel, FunctionSpec, NamespaceMeta, secretName } from './schemas.ts'
+import { dnsLabel, FunctionSpec, NamespaceMeta, rfc3339, secretName } from './schemas.ts'
 
 // What survives a restart: namespaces and functions in state.json, secret values in secrets.json.
 // Logs and invocation counts are runtime facts and are not kept.
@@ -13,7 +13,7 @@ export const StoredFunction = z.object({
   namespace: dnsLabel,
   spec: FunctionSpec,
   replicas: z.number().int().min(0),
-  createdAt: z.string(),
+  createdAt: rfc3339,
 })
 export type StoredFunction = z.infer<typeof StoredFunction>
 

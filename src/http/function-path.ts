@@ -1,7 +1,6 @@
+import { isDnsLabel } from '../schemas/openfaas'
 import { dotSegmentProblem } from './path-safety'
 import { splitUrl } from './url'
-
-const NAME = /^[-a-zA-Z_0-9.]+$/
 
 export type FunctionTarget = {
   name: string
@@ -25,19 +24,21 @@ export function parseFunctionTarget(url: string, prefix: string): FunctionTarget
   const slash = path.indexOf('/', prefix.length)
   const segment = slash === -1 ? path.slice(prefix.length) : path.slice(prefix.length, slash)
   const rest = slash === -1 ? '' : path.slice(slash)
-  if (segment === '') return { status: 404, message: `no function name in ${path}` }
-  if (!NAME.test(segment))
-    return { status: 400, message: `invalid function name "${segment}": must match [-a-zA-Z_0-9.]+` }
+  if (segment === '') return { status: 404, message: `no such function: ${path} names none` }
+  const dot = segment.lastIndexOf('.')
+  const name = dot === -1 ? segment : segment.slice(0, dot)
+  const namespace = dot === -1 ? undefined : segment.slice(dot + 1)
+  // Only DNS-1123 labels can be deployed, so any other name is a function that does not exist and gets
+  // the same 404 as an unknown one: OpenFaaS clients read 404 as "no such function", other codes differently.
+  if (!isDnsLabel(name) || (namespace !== undefined && !isDnsLabel(namespace))) {
+    return {
+      status: 404,
+      message: `no such function: "${segment}" is not name or name.namespace made of DNS-1123 labels (lowercase letters, digits and "-", at most 63 characters)`,
+    }
+  }
   const unsafe = dotSegmentProblem(rest)
   if (unsafe) return { status: 400, message: `refused ${path}: ${unsafe}` }
-  const dot = segment.lastIndexOf('.')
-  if (dot === -1) return { name: segment, rest, search }
-  const name = segment.slice(0, dot)
-  const namespace = segment.slice(dot + 1)
-  if (!name || !namespace) {
-    return { status: 400, message: `invalid function name "${segment}": expected name or name.namespace` }
-  }
-  return { name, namespace, rest, search }
+  return namespace === undefined ? { name, rest, search } : { name, namespace, rest, search }
 }
 
 /** The provider path a target's calls must stay inside: the function itself, in the shape the caller used. */

@@ -4,7 +4,7 @@ import type { AppEnv } from '../env'
 import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
 import { plainText } from '../http/responses'
-import { ProviderInfo } from '../schemas/openfaas'
+import { type GatewayInfo, ProviderInfo } from '../schemas/openfaas'
 
 /** The provider's own info, wrapped with the gateway's version as OpenFaaS clients expect. */
 export const infoRoutes = new Hono<AppEnv>()
@@ -14,6 +14,7 @@ export const infoRoutes = new Hono<AppEnv>()
     const parsed = ProviderInfo.safeParse(await response.json().catch(() => undefined))
     if (!parsed.success)
       return plainText(502, 'the functions provider answered /system/info with invalid JSON')
-    return c.json({ provider: parsed.data, version: gatewayVersion, arch: 'workerd' })
+    const info: GatewayInfo = { provider: parsed.data, version: gatewayVersion, arch: 'workerd' }
+    return c.json(info)
   })
   .all('/system/info', methodNotAllowed('GET'))

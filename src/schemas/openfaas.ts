@@ -12,11 +12,18 @@ const required = (what: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? 'is required' : `must be ${what}`
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const DNS_LABEL_MAX = 63
+
+/**
+ * The DNS-1123 label rule without zod, for the invocation path, which runs on
+ * every request and only needs a yes or no.
+ */
+export const isDnsLabel = (s: string): boolean => s.length <= DNS_LABEL_MAX && DNS_LABEL.test(s)
 
 /** A deployed function's service name and a namespace are Kubernetes DNS-1123 labels. */
 export const dnsLabel = z
   .string({ error: required('a string') })
-  .max(63, 'must be at most 63 characters')
+  .max(DNS_LABEL_MAX, `must be at most ${DNS_LABEL_MAX} characters`)
   .regex(
     DNS_LABEL,
     'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric',
@@ -49,7 +56,14 @@ export const envVars = z.record(
   z.string().refine(noNul, 'must not contain NUL bytes'),
 )
 
-export const FunctionResources = z.object({ memory: z.string().nullish(), cpu: z.string().nullish() })
+// The provider SDK's FunctionResources, GPU counts included, so a provider that stores them can echo them.
+export const FunctionResources = z.object({
+  memory: z.string().nullish(),
+  cpu: z.string().nullish(),
+  'nvidia.com/gpu': z.string().nullish(),
+  'amd.com/gpu': z.string().nullish(),
+  'intel.com/gpu': z.string().nullish(),
+})
 
 // Go clients send null for unset pointers and maps, so every optional field is nullish.
 export const FunctionDeployment = z.object({
@@ -68,6 +82,9 @@ export const FunctionDeployment = z.object({
 })
 export type FunctionDeployment = z.infer<typeof FunctionDeployment>
 
+// Go's time.Time reads and writes RFC 3339, with any fraction of a second.
+export const rfc3339 = z.iso.datetime({ offset: true, error: 'must be an RFC3339 timestamp' })
+
 export const FunctionStatus = z.object({
   name: z.string(),
   image: z.string().optional(),
@@ -84,7 +101,7 @@ export const FunctionStatus = z.object({
   invocationCount: z.number().optional(),
   replicas: z.number().optional(),
   availableReplicas: z.number().optional(),
-  createdAt: z.string().optional(),
+  createdAt: rfc3339.optional(),
   usage: z.object({ cpu: z.number().optional(), totalMemoryBytes: z.number().optional() }).optional(),
 })
 export type FunctionStatus = z.infer<typeof FunctionStatus>
@@ -129,6 +146,14 @@ export const NamespaceRequest = z.object({
 })
 export type NamespaceRequest = z.infer<typeof NamespaceRequest>
 
+/** What a provider answers about one namespace; like the SDK type, empty labels and annotations may be left out. */
+export const FunctionNamespace = z.object({
+  name: z.string(),
+  labels: stringMap.optional(),
+  annotations: stringMap.optional(),
+})
+export type FunctionNamespace = z.infer<typeof FunctionNamespace>
+
 // Go's strconv.ParseBool spellings, which is what faas-cli's `follow` goes through.
 const TRUE = ['1', 't', 'T', 'true', 'TRUE', 'True']
 const goBool = z
@@ -145,7 +170,7 @@ export const LogQuery = z.object({
     .regex(/^-?\d+$/, 'must be a whole number')
     .transform(Number)
     .optional(),
-  since: z.iso.datetime({ offset: true, error: 'must be an RFC3339 timestamp' }).optional(),
+  since: rfc3339.optional(),
   follow: goBool.optional(),
 })
 export type LogQuery = z.infer<typeof LogQuery>
@@ -154,7 +179,7 @@ export const LogEntry = z.object({
   name: z.string(),
   namespace: z.string(),
   instance: z.string(),
-  timestamp: z.string(),
+  timestamp: rfc3339,
   text: z.string(),
 })
 export type LogEntry = z.infer<typeof LogEntry>
@@ -172,3 +197,7 @@ export const ProviderInfo = z.looseObject({
   version: VersionInfo.optional(),
 })
 export type ProviderInfo = z.infer<typeof ProviderInfo>
+
+/** The gateway's /system/info: the provider's, its own version, and where it runs. */
+export const GatewayInfo = z.object({ provider: ProviderInfo, version: VersionInfo, arch: z.string() })
+export type GatewayInfo = z.infer<typeof GatewayInfo>

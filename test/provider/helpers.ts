@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll } from 'vitest'
 import { type Provider, type ProviderOptions, startProvider } from '../../provider/src/provider.ts'
+import type { LogEntry, FunctionStatus as WireFunctionStatus } from '../../src/schemas/openfaas.ts'
 
 const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url))
 
@@ -64,22 +65,16 @@ export async function request(
   return { status: res.status, text, headers: res.headers, json: <T>() => JSON.parse(text) as T }
 }
 
-export type FunctionStatus = {
-  name: string
-  namespace: string
-  image: string
-  envProcess: string
-  envVars: Record<string, string>
-  secrets: string[]
-  labels: Record<string, string>
-  annotations: Record<string, string>
-  invocationCount: number
-  replicas: number
-  availableReplicas: number
-  createdAt: string
-}
+// The wire type, with the fields the dev provider always reports made required.
+export type FunctionStatus = WireFunctionStatus &
+  Required<
+    Pick<
+      WireFunctionStatus,
+      'namespace' | 'image' | 'invocationCount' | 'replicas' | 'availableReplicas' | 'createdAt'
+    >
+  >
 
-export type LogEntry = { name: string; namespace: string; instance: string; timestamp: string; text: string }
+export type { LogEntry } from '../../src/schemas/openfaas.ts'
 
 export async function deploy(p: TestProvider, deployment: Record<string, unknown>, waitReady = true) {
   const res = await p.request('POST', '/system/functions', { image: 'example/fn:latest', ...deployment })

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { deploy, type FunctionStatus, startTestProvider, status, type TestProvider } from './helpers.ts'
+import { FunctionNamespace } from '../../src/schemas/openfaas.ts'
+import {
+  deploy,
+  type FunctionStatus,
+  startTestProvider,
+  status,
+  type TestProvider,
+  tempDir,
+} from './helpers.ts'
 
 describe('namespaces', () => {
   let p: TestProvider
@@ -13,10 +21,8 @@ describe('namespaces', () => {
     const res = await p.request('GET', '/system/namespaces')
     expect(res.status).toBe(200)
     expect(res.json()).toEqual(['openfaas-fn'])
-    expect((await p.request('GET', '/system/namespace/openfaas-fn')).json()).toEqual({
+    expect((await p.request('GET', '/system/namespace/openfaas-fn')).json()).toStrictEqual({
       name: 'openfaas-fn',
-      labels: {},
-      annotations: {},
     })
   })
 
@@ -35,10 +41,9 @@ describe('namespaces', () => {
     })
     const updated = await p.request('PUT', '/system/namespace/dev', { labels: { openfaas: '1', tier: 'x' } })
     expect(updated.status).toBe(200)
-    expect((await p.request('GET', '/system/namespace/dev')).json()).toEqual({
+    expect((await p.request('GET', '/system/namespace/dev')).json()).toStrictEqual({
       name: 'dev',
       labels: { openfaas: '1', tier: 'x' },
-      annotations: {},
     })
     expect((await p.request('DELETE', '/system/namespace/dev')).status).toBe(200)
     expect((await p.request('GET', '/system/namespace/dev')).status).toBe(404)
@@ -144,5 +149,53 @@ describe('namespaces', () => {
         expect(await snapshot()).toBe(before)
       })
     }
+  })
+})
+
+describe('a namespace echoes what was sent', () => {
+  // Labels and annotations left out (or null) stay out; sent ones come back exactly, empty maps included.
+  const rows: [string, Record<string, unknown>][] = [
+    ['bare', {}],
+    ['named', { name: 'named' }],
+    ['labels', { labels: { openfaas: '1' } }],
+    ['labels-empty', { labels: {} }],
+    ['annotations', { annotations: { owner: 'me' } }],
+    ['annotations-empty', { annotations: {} }],
+    ['go-nulls', { name: '', labels: null, annotations: null }],
+    ['both', { labels: { a: '1' }, annotations: { b: '' } }],
+  ]
+  const echoed = (name: string, sent: Record<string, unknown>) => ({
+    name,
+    ...Object.fromEntries(Object.entries(sent).filter(([key, value]) => key !== 'name' && value !== null)),
+  })
+  async function expectEchoed(p: TestProvider, rows: [string, Record<string, unknown>][]) {
+    for (const [name, sent] of rows) {
+      const res = await p.request('GET', `/system/namespace/${name}`)
+      expect(FunctionNamespace.strict().parse(res.json()), name).toStrictEqual(echoed(name, sent))
+    }
+  }
+
+  it('on create, update and after a restart', async () => {
+    const stateDir = tempDir()
+    const first = await startTestProvider({ stateDir })
+    for (const [name, sent] of rows) {
+      const res = await first.request('POST', `/system/namespace/${name}`, sent)
+      expect(res.status, res.text).toBe(201)
+      expect(res.json(), name).toStrictEqual(echoed(name, sent))
+    }
+    await expectEchoed(first, rows)
+    // Each namespace takes the next row's metadata, so every field appears and disappears once.
+    const updated = rows.map(([name], i): [string, Record<string, unknown>] => {
+      const [, next] = rows[(i + 1) % rows.length] ?? ['', {}]
+      return [name, { ...next, name }]
+    })
+    for (const [name, sent] of updated) {
+      const res = await first.request('PUT', `/system/namespace/${name}`, sent)
+      expect(res.status, res.text).toBe(200)
+      expect(res.json(), name).toStrictEqual(echoed(name, sent))
+    }
+    await expectEchoed(first, updated)
+    await first.close()
+    await expectEchoed(await startTestProvider({ stateDir }), updated)
   })
 })

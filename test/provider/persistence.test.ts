@@ -84,7 +84,7 @@ describe('state across restarts', () => {
     const p = await startTestProvider({ stateDir })
     expect(existsSync(join(stateDir, 'state.json'))).toBe(true)
     expect(JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8'))).toMatchObject({
-      namespaces: { 'openfaas-fn': { labels: {}, annotations: {} } },
+      namespaces: { 'openfaas-fn': {} },
       functions: [],
     })
     await p.close()

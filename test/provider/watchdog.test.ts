@@ -179,9 +179,22 @@ describe('watchdog', () => {
     expect(res.text).toContain('exec_timeout of 300ms')
   })
 
-  it('answers 404 for an unknown function and 400 for an invalid name', async () => {
+  it('answers 404 for an unknown function and for a name that could never be deployed', async () => {
     expect((await p.request('GET', '/function/nope')).status).toBe(404)
     expect((await p.request('GET', '/function/env.nonamespace')).status).toBe(404)
-    expect((await p.request('GET', '/function/bad%20name')).status).toBe(400)
+    for (const path of [
+      '/function/bad%20name',
+      '/function/UPPER',
+      '/function/a..b',
+      '/function/.openfaas-fn',
+      '/function/echo./x',
+      '/function/under_score',
+      `/function/${'a'.repeat(64)}`,
+    ]) {
+      const res = await p.request('GET', path)
+      expect(res.status, path).toBe(404)
+      expect(res.headers.get('content-type')).toContain('text/plain')
+      expect(res.text).toMatch(/not found/)
+    }
   })
 })

@@ -64,6 +64,14 @@ describe('end to end: gateway and dev provider', () => {
     expect(await noLogs.text()).toMatch(/^logs are not available from the functions provider \(404\): .*wc/)
   })
 
+  it('answers a name that cannot be deployed as it answers an unknown function', async () => {
+    for (const path of ['/function/ghost', '/function/UPPER', '/function/a..b', '/function/.openfaas-fn']) {
+      const res = await call(path, { method: 'POST', body: 'x' })
+      expect(res.status, path).toBe(404)
+      expect(res.headers.get('content-type'), path).toContain('text/plain')
+    }
+  })
+
   it('passes the watchdog environment, query and namespace through', async () => {
     await send('POST', '/system/namespace/e2e-team', { name: 'e2e-team' })
     const deploy = await send('POST', '/system/functions', {

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { functionPath, parseFunctionTarget } from '../../src/http/function-path'
 import { isPublicPath } from '../../src/http/public-paths'
+import { dnsLabel } from '../../src/schemas/openfaas'
 import { gatewayWith, received, tag } from './helpers'
 
 // Pieces that path tricks are made of: separators, dot segments, encodings of both, case and trailing dots.
@@ -78,8 +79,10 @@ describe('public paths, by property', () => {
 })
 
 describe('function paths, by property', () => {
-  const name = fc.stringMatching(/^[-a-zA-Z_0-9]{1,20}$/)
-  const namespace = fc.option(fc.stringMatching(/^[a-z0-9]{1,10}$/), { nil: undefined })
+  // Names that can be deployed: DNS-1123 labels.
+  const label = (max: number) => fc.stringMatching(new RegExp(`^[a-z0-9]([-a-z0-9]{0,${max - 2}}[a-z0-9])?$`))
+  const name = label(20)
+  const namespace = fc.option(label(10), { nil: undefined })
   // Paths a function may be called with: anything without a dot segment, which the gateway refuses.
   const rest = fc.option(
     fc.webPath().filter((p) => !p.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))),
@@ -104,5 +107,39 @@ describe('function paths, by property', () => {
       }),
       { numRuns: 1000 },
     )
+  })
+
+  // The oracle is the deploy-time schema: a segment is a function only if its name, and its namespace
+  // after the last dot, would pass as a deployed service and namespace.
+  const deployable = (segment: string) => {
+    const dot = segment.lastIndexOf('.')
+    const parts = dot === -1 ? [segment] : [segment.slice(0, dot), segment.slice(dot + 1)]
+    return parts.every((part) => dnsLabel.safeParse(part).success)
+  }
+  const segment = fc.oneof(
+    fc.stringMatching(/^[-a-zA-Z_0-9.]{1,70}$/),
+    fc
+      .array(fc.constantFrom('a', 'z', '0', '-', '.', '..', 'A', '_', '%2e', '%20', '!'), {
+        minLength: 1,
+        maxLength: 12,
+      })
+      .map((parts) => parts.join('')),
+  )
+
+  it('answers 404 exactly for the names that could not have been deployed', () => {
+    fc.assert(
+      fc.property(segment, rest, (s, r) => {
+        const restPath = r && !r.startsWith('/') ? `/${r}` : r
+        const target = parseFunctionTarget(`http://gw.test/function/${s}${restPath}`, '/function/')
+        expect('status' in target ? target.status : 'found').toBe(deployable(s) ? 'found' : 404)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('treats dot segments and an empty name as no such function', () => {
+    for (const raw of ['/function/..', '/function/.', '/function/../system/functions', '/function//x']) {
+      expect(parseFunctionTarget(`http://gw.test${raw}`, '/function/')).toMatchObject({ status: 404 })
+    }
   })
 })

@@ -1,10 +1,9 @@
 import { type Context, Hono } from 'hono'
 import type { AppDeps } from '../app.ts'
-import { badRequest, notImplemented } from '../errors.ts'
+import { notFound, notImplemented } from '../errors.ts'
 import type { DeployedFunction } from '../functions.ts'
 import type { Replica } from '../replicas.ts'
-import { pathName } from '../schemas.ts'
-import { parse } from '../validate.ts'
+import { isDnsLabel } from '../schemas.ts'
 import { type RunResult, splitEnvProcess, watchdogEnv } from '../watchdog.ts'
 
 // /function/{name}[.{namespace}][/{rest}], any method: one process per request, the classic watchdog way.
@@ -12,12 +11,15 @@ export function invokeRoutes(deps: AppDeps) {
   const app = new Hono()
 
   async function invoke(c: Context) {
-    const target = parse(pathName, c.req.param('target'), 'function name')
+    const target = c.req.param('target') ?? ''
     // name.namespace splits on the last dot; function names cannot contain one.
     const dot = target.lastIndexOf('.')
     const name = dot === -1 ? target : target.slice(0, dot)
     const namespace = dot === -1 ? deps.defaultNamespace : target.slice(dot + 1)
-    if (name === '' || namespace === '') throw badRequest(`invalid function name ${target}`)
+    // A name that could never be deployed is as unknown as any other, as the gateway answers too.
+    if (!isDnsLabel(name) || !isDnsLabel(namespace)) {
+      throw notFound(`function ${target} not found: not name or name.namespace made of DNS-1123 labels`)
+    }
     const fn = deps.functions.get(namespace, name)
 
     const replica = await fn.replicas.acquire(c.req.raw.signal).catch((error: unknown) => {
@@ -34,7 +36,7 @@ export function invokeRoutes(deps: AppDeps) {
   }
 
   async function run(c: Context, fn: DeployedFunction, replica: Replica, target: string) {
-    const argv = splitEnvProcess(fn.spec.envProcess)
+    const argv = splitEnvProcess(fn.spec.envProcess ?? '')
     if (argv.length === 0) {
       throw notImplemented(
         `function ${fn.spec.name}.${fn.namespace} has no envProcess: the dev provider runs each request as a ` +
@@ -73,7 +75,7 @@ export function invokeRoutes(deps: AppDeps) {
     if (outcome === undefined && result.kind === 'exited') {
       log(`Wrote ${result.stdout.length} Bytes - Duration: ${duration}s`)
       // The watchdog's content_type variable wins; otherwise the request's type is echoed.
-      const type = fn.spec.envVars.content_type ?? request.headers.get('content-type')
+      const type = fn.spec.envVars?.content_type ?? request.headers.get('content-type')
       return c.body(new Uint8Array(result.stdout), 200, type ? { ...headers, 'Content-Type': type } : headers)
     }
     log(outcome ?? 'unknown failure')

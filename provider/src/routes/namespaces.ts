@@ -12,11 +12,11 @@ export function namespaceRoutes(deps: AppDeps) {
 
   // The body may repeat the name; it may not contradict the path.
   async function readMeta(c: Context, name: string) {
-    const body = await readJson(c, NamespaceRequest, 'namespace')
-    if (body.name && body.name !== name) {
-      throw badRequest(`invalid namespace: name ${body.name} does not match the path's ${name}`)
+    const { name: named, ...meta } = await readJson(c, NamespaceRequest, 'namespace')
+    if (named && named !== name) {
+      throw badRequest(`invalid namespace: name ${named} does not match the path's ${name}`)
     }
-    return { labels: body.labels, annotations: body.annotations }
+    return meta
   }
 
   resource(app, '/system/namespace/:ns', {
