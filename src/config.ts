@@ -1,56 +1,74 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { parseDuration } from './duration'
 import { describeIssues } from './schemas/issues'
 import { dnsLabel } from './schemas/openfaas'
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
 
-const providerUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
-  .transform((raw) => new URL(raw))
-  // Deployed Workers drop a custom port from https:// subrequests, which would
-  // silently send every call to :443; only loopback (local dev) is exempt.
-  .refine((url) => url.protocol !== 'https:' || url.port === '' || LOOPBACK.test(url.hostname), {
-    error:
-      'https:// URLs with a custom port do not work on deployed Workers; expose the provider on 443, ' +
-      'use http://, or put it behind a Cloudflare Tunnel',
-  })
-  .refine((url) => url.search === '' && url.hash === '', { error: 'must not have a query or fragment' })
-  // A base path is allowed (a provider behind a path prefix); normalise its trailing slash once here.
-  .transform((url) => url.href.replace(/\/+$/, ''))
+const providerUrl = z.pipe(
+  z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }),
+  z.pipe(
+    z.transform((raw: string) => new URL(raw)),
+    z.custom<URL>().check(
+      // Deployed Workers drop a custom port from https:// subrequests, which would
+      // silently send every call to :443; only loopback (local dev) is exempt.
+      z.refine((url) => url.protocol !== 'https:' || url.port === '' || LOOPBACK.test(url.hostname), {
+        error:
+          'https:// URLs with a custom port do not work on deployed Workers; expose the provider on 443, ' +
+          'use http://, or put it behind a Cloudflare Tunnel',
+      }),
+      z.refine((url) => url.search === '' && url.hash === '', { error: 'must not have a query or fragment' }),
+    ),
+  ),
+)
 
-const duration = z.string().transform((raw, ctx) => {
-  const ms = parseDuration(raw)
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${raw}" is not a positive duration (e.g. 60s, 1m30s, 500ms, 60)`,
-    })
-    return z.NEVER
-  }
-  return ms
-})
+/** A base path is allowed (a provider behind a path prefix); its trailing slash is dropped once here. */
+const withoutTrailingSlash = (url: URL) => url.href.replace(/\/+$/, '')
 
-const bool = z
-  .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1')
-
-const origins = z.string().transform((raw, ctx) => {
-  const list = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-  for (const origin of list) {
-    if (origin === '*') continue
-    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-      ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://example.com` })
+const duration = z.pipe(
+  z.string(),
+  z.transform((raw, ctx) => {
+    const ms = parseDuration(raw)
+    if (ms === undefined || ms <= 0) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `"${raw}" is not a positive duration (e.g. 60s, 1m30s, 500ms, 60)`,
+        input: raw,
+      })
       return z.NEVER
     }
-  }
-  return list
-})
+    return ms
+  }),
+)
 
-const optionalSecret = z.string().optional()
+const bool = z.pipe(
+  z.enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' }),
+  z.transform((v) => v === 'true' || v === '1'),
+)
+
+const origins = z.pipe(
+  z.string(),
+  z.transform((raw, ctx) => {
+    const list = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+    for (const origin of list) {
+      if (origin === '*') continue
+      if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `"${origin}" is not an origin like https://example.com`,
+          input: raw,
+        })
+        return z.NEVER
+      }
+    }
+    return list
+  }),
+)
+
+const optionalSecret = z.optional(z.string())
 
 /**
  * The Authorization header the gateway sends the provider. Credentials are
@@ -64,30 +82,33 @@ function basicAuthorization(username: string, password: string): string {
   return `Basic ${btoa(binary)}`
 }
 
-const schema = z
-  .object({
-    FUNCTIONS_PROVIDER_URL: providerUrl,
-    UPSTREAM_TIMEOUT: duration.default(60_000),
-    BASIC_AUTH: bool.default(false),
-    BASIC_AUTH_USER: optionalSecret,
-    BASIC_AUTH_PASSWORD: optionalSecret,
-    FUNCTION_NAMESPACE: dnsLabel.default('openfaas-fn'),
-    CORS_ALLOWED_ORIGINS: origins.default([]),
-  })
-  .superRefine((env, ctx) => {
-    if (!env.BASIC_AUTH) return
-    for (const key of ['BASIC_AUTH_USER', 'BASIC_AUTH_PASSWORD'] as const) {
-      if (!env[key])
-        ctx.addIssue({ code: 'custom', path: [key], message: 'is required when BASIC_AUTH=true' })
-    }
-    // Basic auth joins user and password with the first ":", so a user containing one could never log in.
-    if (env.BASIC_AUTH_USER?.includes(':'))
-      ctx.addIssue({ code: 'custom', path: ['BASIC_AUTH_USER'], message: 'must not contain ":"' })
-  })
-  .transform((env) => ({
-    providerUrl: env.FUNCTIONS_PROVIDER_URL,
-    providerOrigin: new URL(env.FUNCTIONS_PROVIDER_URL).origin,
-    providerPath: new URL(env.FUNCTIONS_PROVIDER_URL).pathname.replace(/\/$/, ''),
+const schema = z.pipe(
+  z
+    .object({
+      FUNCTIONS_PROVIDER_URL: providerUrl,
+      UPSTREAM_TIMEOUT: z._default(duration, 60_000),
+      BASIC_AUTH: z._default(bool, false),
+      BASIC_AUTH_USER: optionalSecret,
+      BASIC_AUTH_PASSWORD: optionalSecret,
+      FUNCTION_NAMESPACE: z._default(dnsLabel, 'openfaas-fn'),
+      CORS_ALLOWED_ORIGINS: z._default(origins, []),
+    })
+    .check(
+      z.superRefine((env, ctx) => {
+        if (!env.BASIC_AUTH) return
+        for (const key of ['BASIC_AUTH_USER', 'BASIC_AUTH_PASSWORD'] as const) {
+          if (!env[key])
+            ctx.addIssue({ code: 'custom', path: [key], message: 'is required when BASIC_AUTH=true' })
+        }
+        // Basic auth joins user and password with the first ":", so a user containing one could never log in.
+        if (env.BASIC_AUTH_USER?.includes(':'))
+          ctx.addIssue({ code: 'custom', path: ['BASIC_AUTH_USER'], message: 'must not contain ":"' })
+      }),
+    ),
+  z.transform((env) => ({
+    providerUrl: withoutTrailingSlash(env.FUNCTIONS_PROVIDER_URL),
+    providerOrigin: env.FUNCTIONS_PROVIDER_URL.origin,
+    providerPath: env.FUNCTIONS_PROVIDER_URL.pathname.replace(/\/$/, ''),
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT,
     defaultNamespace: env.FUNCTION_NAMESPACE,
     corsOrigins: env.CORS_ALLOWED_ORIGINS,
@@ -99,9 +120,10 @@ const schema = z
             header: basicAuthorization(env.BASIC_AUTH_USER, env.BASIC_AUTH_PASSWORD),
           }
         : undefined,
-  }))
+  })),
+)
 
-export type Config = z.infer<typeof schema>
+export type Config = z.output<typeof schema>
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; error: string }
 

@@ -1,27 +1,27 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { describeIssues } from '../../src/schemas/issues.ts'
 import { dnsLabel } from './schemas.ts'
 
 // The provider's configuration, whether it comes from startProvider() options or from the command line
 // and environment. One schema, so both entry points refuse the same bad values.
 const wholeNumber = (min: number, max: number) =>
-  z
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
+  z.number({ error: 'must be a whole number' }).check(
+    z.refine((n) => Number.isInteger(n), 'must be a whole number'),
+    z.minimum(min, `must be at least ${min}`),
+    z.maximum(max, `must be at most ${max}`),
+  )
 
 export const ProviderConfig = z.object({
-  port: wholeNumber(0, 65535).default(8081),
-  stateDir: z.string().min(1).default('.edgefaas'),
-  coldStartMs: wholeNumber(0, 600_000).default(1000),
-  defaultNamespace: dnsLabel.default('openfaas-fn'),
+  port: z._default(wholeNumber(0, 65535), 8081),
+  stateDir: z._default(z.string().check(z.minLength(1)), '.edgefaas'),
+  coldStartMs: z._default(wholeNumber(0, 600_000), 1000),
+  defaultNamespace: z._default(dnsLabel, 'openfaas-fn'),
   // auto: private mount namespaces when root with unshare, else a directory per function.
-  secretsMode: z.enum(['auto', 'namespace', 'directory']).default('auto'),
+  secretsMode: z._default(z.enum(['auto', 'namespace', 'directory']), 'auto'),
   // Function log lines buffered per function for /system/logs.
-  logLines: wholeNumber(1, 1_000_000).default(1000),
+  logLines: z._default(wholeNumber(1, 1_000_000), 1000),
 })
 export type ProviderConfig = z.output<typeof ProviderConfig>
 export type ProviderConfigInput = z.input<typeof ProviderConfig>

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import {
   dnsLabel,
   FunctionDeployment as FunctionDeploymentWire,
@@ -31,8 +31,9 @@ export {
 // and pointers) stays out of the stored spec and every status, and a field sent is kept exactly as
 // sent, an empty map as an empty map, because Go clients compare what they deployed with what they
 // read back and a nil map is not an empty one there.
-export const FunctionDeployment = FunctionDeploymentWire.transform(
-  ({ service, image, namespace, limits, requests, ...optional }) => ({
+export const FunctionDeployment = z.pipe(
+  FunctionDeploymentWire,
+  z.transform(({ service, image, namespace, limits, requests, ...optional }) => ({
     spec: {
       name: service,
       image,
@@ -41,7 +42,7 @@ export const FunctionDeployment = FunctionDeploymentWire.transform(
       ...(requests ? { requests: withoutNulls(requests) } : {}),
     },
     namespace,
-  }),
+  })),
 )
 
 function withoutNulls<T extends object>(fields: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
@@ -54,39 +55,42 @@ function withoutNulls<T extends object>(fields: T): { [K in keyof T]?: Exclude<T
 // is the key it is stored under.
 export const FunctionSpec = z.object({
   name: dnsLabel,
-  image: z.string().min(1),
-  envProcess: z.string().optional(),
-  envVars: stringMap.optional(),
-  constraints: z.array(z.string()).optional(),
-  secrets: z.array(secretName).optional(),
-  labels: stringMap.optional(),
-  annotations: stringMap.optional(),
-  limits: FunctionResources.optional(),
-  requests: FunctionResources.optional(),
-  readOnlyRootFilesystem: z.boolean().optional(),
+  image: z.string().check(z.minLength(1)),
+  envProcess: z.optional(z.string()),
+  envVars: z.optional(stringMap),
+  constraints: z.optional(z.array(z.string())),
+  secrets: z.optional(z.array(secretName)),
+  labels: z.optional(stringMap),
+  annotations: z.optional(stringMap),
+  limits: z.optional(FunctionResources),
+  requests: z.optional(FunctionResources),
+  readOnlyRootFilesystem: z.optional(z.boolean()),
 })
 export type FunctionSpec = z.infer<typeof FunctionSpec>
 
 // One machine runs every replica as local processes; more than this is a typo, not a plan.
-export const ScaleServiceRequest = ScaleServiceRequestWire.extend({
-  replicas: replicaCount.max(1000, 'must be at most 1000'),
+export const ScaleServiceRequest = z.extend(ScaleServiceRequestWire, {
+  replicas: replicaCount.check(z.maximum(1000, 'must be at most 1000')),
 })
 
-export const SecretRequest = Secret.transform(({ name, namespace, value, rawValue }) => ({
-  name,
-  namespace,
-  // Like the OpenFaaS providers: raw bytes win when both are given.
-  data: typeof rawValue === 'string' ? Buffer.from(rawValue, 'base64') : Buffer.from(value ?? '', 'utf8'),
-}))
+export const SecretRequest = z.pipe(
+  Secret,
+  z.transform(({ name, namespace, value, rawValue }) => ({
+    name,
+    namespace,
+    // Like the OpenFaaS providers: raw bytes win when both are given.
+    data: typeof rawValue === 'string' ? Buffer.from(rawValue, 'base64') : Buffer.from(value ?? '', 'utf8'),
+  })),
+)
 
 export const DeleteSecretRequest = SecretReference
 
 // Like a function's status, a namespace echoes what was sent: labels or annotations left out (or null)
 // stay out, empty maps stay empty.
-export const NamespaceRequest = NamespaceRequestWire.transform(({ name, ...meta }) => ({
-  name,
-  ...withoutNulls(meta),
-}))
+export const NamespaceRequest = z.pipe(
+  NamespaceRequestWire,
+  z.transform(({ name, ...meta }) => ({ name, ...withoutNulls(meta) })),
+)
 
-export const NamespaceMeta = z.object({ labels: stringMap.optional(), annotations: stringMap.optional() })
+export const NamespaceMeta = z.object({ labels: z.optional(stringMap), annotations: z.optional(stringMap) })
 export type NamespaceMeta = z.infer<typeof NamespaceMeta>

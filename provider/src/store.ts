@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { describeIssues } from '../../src/schemas/issues.ts'
 import { dnsLabel, FunctionSpec, NamespaceMeta, rfc3339, secretName } from './schemas.ts'
 
@@ -12,7 +12,7 @@ import { dnsLabel, FunctionSpec, NamespaceMeta, rfc3339, secretName } from './sc
 export const StoredFunction = z.object({
   namespace: dnsLabel,
   spec: FunctionSpec,
-  replicas: z.number().int().min(0),
+  replicas: z.int().check(z.minimum(0)),
   createdAt: rfc3339,
 })
 export type StoredFunction = z.infer<typeof StoredFunction>
@@ -64,7 +64,7 @@ export function createStore(dir: string) {
   }
 }
 
-async function readJsonFile<T extends z.ZodType>(
+async function readJsonFile<T extends z.ZodMiniType>(
   path: string,
   schema: T,
   fallback: z.output<T>,

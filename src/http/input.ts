@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
 import { issueText } from '../schemas/issues'
 import { plainText } from './responses'
 
@@ -9,7 +9,7 @@ export function badRequest(message: string): HTTPException {
 }
 
 /** The first problem zod found, which is what a person fixes first. */
-function describeIssue(error: z.ZodError): string {
+function describeIssue(error: z.core.$ZodError): string {
   const issue = error.issues[0]
   return issue ? issueText(issue) : 'invalid value'
 }
@@ -21,7 +21,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
  * exact bytes, so the provider gets what was sent rather than a
  * re-serialisation (or a lossy decoding) that could change a secret's value.
  */
-export async function readJson<S extends z.ZodType>(
+export async function readJson<S extends z.ZodMiniType>(
   c: Context,
   schema: S,
   typeName: string,
@@ -48,7 +48,7 @@ export async function readJson<S extends z.ZodType>(
 }
 
 /** Validates one path or query value, answering 400 that names it. */
-export function validName<S extends z.ZodType<string>>(
+export function validName<S extends z.ZodMiniType<string>>(
   schema: S,
   value: string | undefined,
   what: string,

@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
 
 /**
  * One zod issue as `field message`, the form every 400 and config error uses,
@@ -12,6 +12,6 @@ export function issueText(issue: z.core.$ZodIssue, fallbackField = ''): string {
 }
 
 /** Every issue, for messages that should name all that is wrong at once. */
-export function describeIssues(error: z.ZodError, fallbackField = ''): string {
+export function describeIssues(error: z.core.$ZodError, fallbackField = ''): string {
   return error.issues.map((issue) => issueText(issue, fallbackField)).join('; ')
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { FunctionNamespace } from '../../src/schemas/openfaas.ts'
+import { strict } from '../shared/contract.ts'
 import {
   deploy,
   type FunctionStatus,
@@ -171,7 +172,7 @@ describe('a namespace echoes what was sent', () => {
   async function expectEchoed(p: TestProvider, rows: [string, Record<string, unknown>][]) {
     for (const [name, sent] of rows) {
       const res = await p.request('GET', `/system/namespace/${name}`)
-      expect(FunctionNamespace.strict().parse(res.json()), name).toStrictEqual(echoed(name, sent))
+      expect(strict(FunctionNamespace).parse(res.json()), name).toStrictEqual(echoed(name, sent))
     }
   }
 

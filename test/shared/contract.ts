@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { FunctionNamespace, FunctionStatus, LogEntry } from '../../src/schemas/openfaas'
 
 /**
@@ -11,10 +11,19 @@ import { FunctionNamespace, FunctionStatus, LogEntry } from '../../src/schemas/o
 
 export type Call = (method: string, path: string, body?: unknown) => Promise<Response>
 
+/** The same object type, refusing any field it does not name. */
+export function strict<Shape extends z.core.$ZodShape>(schema: z.ZodMiniObject<Shape>) {
+  return z.strictObject(schema.shape)
+}
+
 const SecretListEntry = z.strictObject({ name: z.string(), namespace: z.string() })
 const NANOS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/
 
-async function readJson<T extends z.ZodType>(res: Response, schema: T, what: string): Promise<z.output<T>> {
+async function readJson<T extends z.ZodMiniType>(
+  res: Response,
+  schema: T,
+  what: string,
+): Promise<z.output<T>> {
   expect(res.status, what).toBeLessThan(300)
   expect(res.headers.get('content-type'), what).toMatch(/^application\/json/)
   const parsed = schema.safeParse(await res.json())
@@ -28,14 +37,14 @@ export async function expectManagementContract(call: Call, namespace: string): P
 
   const created = await call('POST', `/system/namespace/${namespace}`, { labels: { team: 'a' } })
   expect(created.status).toBe(201)
-  expect(await readJson(created, FunctionNamespace.strict(), 'namespace created')).toStrictEqual({
+  expect(await readJson(created, strict(FunctionNamespace), 'namespace created')).toStrictEqual({
     name: namespace,
     labels: { team: 'a' },
   })
   expect(
     await readJson(
       await call('GET', `/system/namespace/${namespace}`),
-      FunctionNamespace.strict(),
+      strict(FunctionNamespace),
       'namespace',
     ),
   ).toStrictEqual({ name: namespace, labels: { team: 'a' } })
@@ -63,7 +72,7 @@ export async function expectManagementContract(call: Call, namespace: string): P
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20))
     status = await readJson(
       await call('GET', `/system/function/${fn}${ns}`),
-      FunctionStatus.strict(),
+      strict(FunctionStatus),
       'status',
     )
   }
@@ -73,14 +82,14 @@ export async function expectManagementContract(call: Call, namespace: string): P
 
   const single = await readJson(
     await call('GET', `/system/function/${fn}${ns}`),
-    FunctionStatus.strict(),
+    strict(FunctionStatus),
     'status',
   )
   expect(single).toMatchObject({ name: fn, namespace, invocationCount: 1, replicas: 1, availableReplicas: 1 })
   expect(single.createdAt).toBe(status?.createdAt)
   const list = await readJson(
     await call('GET', `/system/functions${ns}`),
-    z.array(FunctionStatus.strict()),
+    z.array(strict(FunctionStatus)),
     'functions',
   )
   expect(list).toStrictEqual([single])
@@ -94,7 +103,7 @@ export async function expectManagementContract(call: Call, namespace: string): P
     .filter(Boolean)
   expect(lines.length).toBeGreaterThan(0)
   for (const line of lines) {
-    const entry = LogEntry.strict().parse(JSON.parse(line))
+    const entry = strict(LogEntry).parse(JSON.parse(line))
     expect(entry).toMatchObject({ name: fn, namespace })
     expect(entry.timestamp).toMatch(NANOS)
   }

@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import { FunctionStatus } from '../../src/schemas/openfaas'
+import { strict } from './contract'
 
 /**
  * A function's status echoes its deployment, for the dev provider's tests on
@@ -87,7 +88,7 @@ export function expectEcho(status: unknown, row: { service: string }, namespace:
     image: IMAGE,
     ...Object.fromEntries(Object.entries(sent).filter(([, value]) => value !== null)),
   }
-  const parsed = FunctionStatus.strict().safeParse(status)
+  const parsed = strict(FunctionStatus).safeParse(status)
   expect(parsed.error, `${service}: status matches the contract type`).toBeUndefined()
   const record = status as Record<string, unknown>
   expect(Object.keys(record).sort(), `${service}: key set`).toEqual(

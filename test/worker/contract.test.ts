@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import * as z from 'zod/mini'
 import { GatewayInfo, ProviderInfo, VersionInfo } from '../../src/schemas/openfaas'
-import { type Call, expectManagementContract } from '../shared/contract'
+import { type Call, expectManagementContract, strict } from '../shared/contract'
 import { gatewayWith } from './helpers'
 
 // The gateway in workerd in front of the real dev provider.
@@ -20,9 +21,9 @@ describe('end to end: the gateway speaks the contract types', () => {
   it('in /system/info, which it builds itself', async () => {
     const res = await call('GET', '/system/info')
     expect(res.status).toBe(200)
-    const info = GatewayInfo.extend({ provider: ProviderInfo.strict(), version: VersionInfo.strict() })
-      .strict()
-      .parse(await res.json())
+    const info = strict(
+      z.extend(GatewayInfo, { provider: strict(ProviderInfo), version: strict(VersionInfo) }),
+    ).parse(await res.json())
     expect(info.provider.provider).toBe('edgefaas-dev-provider')
     for (const version of [info.version, info.provider.version]) {
       expect(version).toMatchObject({ sha: expect.any(String), release: expect.any(String) })
