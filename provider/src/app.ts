@@ -1,32 +1,12 @@
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import type { Functions } from './functions.ts'
-import type { ProviderInfo } from './info.ts'
-import type { Logs } from './logs.ts'
-import type { Namespaces } from './namespaces.ts'
+import type { AppDeps } from './deps.ts'
 import { functionRoutes } from './routes/functions.ts'
 import { invokeRoutes } from './routes/invoke.ts'
 import { logRoutes } from './routes/logs.ts'
 import { namespaceRoutes } from './routes/namespaces.ts'
 import { secretRoutes } from './routes/secrets.ts'
 import { systemRoutes } from './routes/system.ts'
-import type { Sandbox } from './sandbox.ts'
-import type { Secrets } from './secrets.ts'
-import type { ProcessTable } from './watchdog.ts'
-
-export type AppDeps = {
-  defaultNamespace: string
-  info: ProviderInfo
-  functions: Functions
-  namespaces: Namespaces
-  secrets: Secrets
-  logs: Logs
-  processes: ProcessTable
-  sandbox: Sandbox
-  persistState: () => Promise<void>
-  persistSecrets: () => Promise<void>
-  log: (line: string) => void
-}
 
 export function createApp(deps: AppDeps) {
   const app = new Hono()

@@ -1,5 +1,5 @@
 import { type Context, Hono } from 'hono'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 import { notFound, notImplemented } from '../errors.ts'
 import type { DeployedFunction } from '../functions.ts'
 import type { Replica } from '../replicas.ts'

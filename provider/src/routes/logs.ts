@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
-import type { AppDeps } from '../app.ts'
 import { parseNanos } from '../clock.ts'
+import type { AppDeps } from '../deps.ts'
 import { type LogEntry, LogQuery } from '../schemas.ts'
 import { readQuery } from '../validate.ts'
 import { resource } from './resource.ts'

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 import { notFound } from '../errors.ts'
 import { pathName } from '../schemas.ts'
 import { parse } from '../validate.ts'

@@ -1,5 +1,5 @@
 import { type Context, Hono } from 'hono'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 import { badRequest, conflict } from '../errors.ts'
 import { dnsLabel, NamespaceRequest, pathName } from '../schemas.ts'
 import { parse, readJson } from '../validate.ts'

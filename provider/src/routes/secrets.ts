@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 import { badRequest } from '../errors.ts'
 import { DeleteSecretRequest, SecretRequest } from '../schemas.ts'
 import { readJson } from '../validate.ts'

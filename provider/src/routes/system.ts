@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { AppDeps } from '../app.ts'
+import type { AppDeps } from '../deps.ts'
 import { resource } from './resource.ts'
 
 export function systemRoutes(deps: AppDeps) {
