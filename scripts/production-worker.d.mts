@@ -3,6 +3,8 @@ export function wranglerSettings(config?: string): {
   compatibilityDate: string
   compatibilityFlags: string[]
   vars: Record<string, string>
+  durableObjects: { name: string; className: string }[]
+  sqliteClasses: string[]
 }
 export function freePort(): Promise<number>
 export function startWorkerd(options: {

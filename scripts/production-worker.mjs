@@ -2,7 +2,7 @@
 // what security tests and benchmarks must measure, because `wrangler dev` and
 // `new Request(url)` both normalise the request target before the Worker sees it.
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -38,10 +38,20 @@ export function wranglerSettings(config = join(root, 'wrangler.toml')) {
   const vars = {}
   const section = /^\[vars\]\n([\s\S]*?)(?:^\[|(?![\s\S]))/m.exec(toml)?.[1] ?? ''
   for (const [, key, value] of section.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)) vars[key] = value
+  const durableObjects = [
+    ...toml.matchAll(
+      /^\[\[durable_objects\.bindings\]\]\nname\s*=\s*"([^"]+)"\nclass_name\s*=\s*"([^"]+)"/gm,
+    ),
+  ].map(([, name, className]) => ({ name, className }))
+  const sqliteClasses = [...toml.matchAll(/^new_sqlite_classes\s*=\s*\[([^\]]*)\]/gm)].flatMap(([, list]) =>
+    [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]),
+  )
   return {
     compatibilityDate: date,
     compatibilityFlags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]),
     vars,
+    durableObjects,
+    sqliteClasses,
   }
 }
 
@@ -55,10 +65,23 @@ export async function freePort() {
 
 const capnpString = (value) => JSON.stringify(String(value))
 
-function workerdConfig({ port, settings, vars }) {
-  const bindings = Object.entries(vars)
-    .map(([name, value]) => `(name = ${capnpString(name)}, text = ${capnpString(value)})`)
-    .join(',\n    ')
+function workerdConfig({ port, settings, vars, storageDir }) {
+  const bindings = [
+    ...Object.entries(vars).map(
+      ([name, value]) => `(name = ${capnpString(name)}, text = ${capnpString(value)})`,
+    ),
+    ...settings.durableObjects.map(
+      ({ name, className }) =>
+        `(name = ${capnpString(name)}, durableObjectNamespace = ${capnpString(className)})`,
+    ),
+  ].join(',\n    ')
+  // Durable Objects are stored in the run's own temporary folder: each served bundle starts with none.
+  const namespaces = settings.durableObjects
+    .map(
+      ({ className }) =>
+        `(className = ${capnpString(className)}, uniqueKey = ${capnpString(`edgefaas-${className}`)}, enableSql = ${settings.sqliteClasses.includes(className)})`,
+    )
+    .join(', ')
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -66,6 +89,7 @@ const config :Workerd.Config = (
     (name = "main", worker = .gateway),
     # The provider and test servers live on loopback, which the default network refuses.
     (name = "internet", network = (allow = ["public", "private", "local"])),
+    (name = "durable-objects", disk = (path = ${capnpString(storageDir)}, writable = true)),
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
@@ -77,6 +101,8 @@ const gateway :Workerd.Worker = (
   bindings = [
     ${bindings}
   ],
+  durableObjectNamespaces = [${namespaces}],
+  durableObjectStorage = (localDisk = "durable-objects"),
 );
 `
 }
@@ -93,9 +119,11 @@ export async function startWorkerd({ bundleDir, vars = {}, port, config, wrap = 
   const listen = port ?? (await freePort())
   const dir = mkdtempSync(join(tmpdir(), 'edgefaas-workerd-'))
   writeFileSync(join(dir, 'index.js'), readFileSync(join(bundleDir, 'index.js')))
+  const storageDir = join(dir, 'durable-objects')
+  mkdirSync(storageDir)
   writeFileSync(
     join(dir, 'config.capnp'),
-    workerdConfig({ port: listen, settings, vars: { ...settings.vars, ...vars } }),
+    workerdConfig({ port: listen, settings, vars: { ...settings.vars, ...vars }, storageDir }),
   )
   const command = [...wrap, bin('workerd'), 'serve', join(dir, 'config.capnp')]
   const spawnedAt = performance.now()

@@ -92,6 +92,10 @@ const schema = z.pipe(
       BASIC_AUTH_PASSWORD: optionalSecret,
       FUNCTION_NAMESPACE: z._default(dnsLabel, 'openfaas-fn'),
       CORS_ALLOWED_ORIGINS: z._default(origins, []),
+      SCALE_FROM_ZERO: z._default(bool, true),
+      SCALE_FROM_ZERO_POLL: z._default(duration, 100),
+      SCALE_FROM_ZERO_TIMEOUT: z._default(duration, 60_000),
+      REPLICA_CACHE_TTL: z._default(duration, 2_000),
     })
     .check(
       z.superRefine((env, ctx) => {
@@ -112,6 +116,10 @@ const schema = z.pipe(
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT,
     defaultNamespace: env.FUNCTION_NAMESPACE,
     corsOrigins: env.CORS_ALLOWED_ORIGINS,
+    scaleFromZero: env.SCALE_FROM_ZERO,
+    scaleFromZeroPollMs: env.SCALE_FROM_ZERO_POLL,
+    scaleFromZeroTimeoutMs: env.SCALE_FROM_ZERO_TIMEOUT,
+    replicaCacheTtlMs: env.REPLICA_CACHE_TTL,
     credentials:
       env.BASIC_AUTH && env.BASIC_AUTH_USER && env.BASIC_AUTH_PASSWORD
         ? {

@@ -41,6 +41,8 @@ const app = new Hono<AppEnv>()
   .notFound(notFound)
   .onError(onError)
 
+export { FunctionState } from './durable/function-state'
+
 export default {
   fetch: app.fetch,
 } satisfies ExportedHandler<Env>

@@ -33,36 +33,49 @@ export async function forward(config: Config, request: Request, options: Forward
   }
   const headers = options.headers ?? forwardableHeaders(request)
   if (options.authenticate && config.credentials) headers.set('authorization', config.credentials.header)
-  const deadline = new AbortController()
-  const init = {
-    method: request.method,
-    headers,
-    body: options.body !== undefined ? options.body : request.body,
-    redirect: 'manual',
-    signal: deadline.signal,
-    // What other fetch implementations require for a streamed body; workerd streams regardless.
-    duplex: 'half',
-  } as RequestInit
+  const sent = await send(
+    config,
+    url,
+    {
+      method: request.method,
+      headers,
+      body: options.body !== undefined ? options.body : request.body,
+      // What other fetch implementations require for a streamed body; workerd streams regardless.
+      duplex: 'half',
+    } as RequestInit,
+    options.path,
+  )
+  if ('fault' in sent) return plainText(sent.fault, sent.message)
+  const upstream = sent.response
+  return new Response(upstream.body, {
+    status: upstream.status,
+    statusText: upstream.statusText,
+    headers: responseHeaders(upstream.headers),
+  })
+}
 
-  // The timeout bounds sending the request and waiting for the response head;
-  // a response body already streaming (logs with follow, events) may run on.
+export type Sent = { response: Response } | { fault: 502 | 504; message: string }
+
+/**
+ * One request to the provider under the upstream deadline, redirects returned
+ * rather than followed. The deadline bounds sending the request and waiting
+ * for the response head; a body already streaming (logs with follow, events)
+ * may run on. A fault is a value, so callers decide how to report it.
+ */
+export async function send(config: Config, url: URL, init: RequestInit, what: string): Promise<Sent> {
+  const deadline = new AbortController()
   const timer = setTimeout(() => deadline.abort(), config.upstreamTimeoutMs)
   try {
-    const upstream = await fetch(url, init)
-    return new Response(upstream.body, {
-      status: upstream.status,
-      statusText: upstream.statusText,
-      headers: responseHeaders(upstream.headers),
-    })
+    return { response: await fetch(url, { ...init, redirect: 'manual', signal: deadline.signal }) }
   } catch (error) {
     if (deadline.signal.aborted) {
-      return plainText(
-        504,
-        `the functions provider did not answer ${options.path} within ${config.upstreamTimeoutMs / 1000}s`,
-      )
+      return {
+        fault: 504,
+        message: `the functions provider did not answer ${what} within ${config.upstreamTimeoutMs / 1000}s`,
+      }
     }
     const reason = error instanceof Error ? error.message : String(error)
-    return plainText(502, `cannot reach the functions provider for ${options.path}: ${reason}`)
+    return { fault: 502, message: `cannot reach the functions provider for ${what}: ${reason}` }
   } finally {
     clearTimeout(timer)
   }
@@ -73,7 +86,10 @@ export async function forward(config: Config, request: Request, options: Forward
  * undefined when that lands outside the call's scope. Paths reaching here are
  * validated already; this is the last line of defence, on what is really sent.
  */
-function providerUrl(config: Config, options: ForwardOptions): URL | undefined {
+export function providerUrl(
+  config: Config,
+  options: Pick<ForwardOptions, 'path' | 'scope' | 'search'>,
+): URL | undefined {
   const url = URL.parse(`${config.providerUrl}${options.path}${options.search ?? ''}`)
   if (url === null) return undefined
   const scope = config.providerPath + (options.scope ?? options.path)

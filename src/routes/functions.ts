@@ -4,20 +4,38 @@ import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
 import { readJson, validName } from '../http/input'
 import { namespaceQuery } from '../http/query'
+import { changed, functionRef } from '../scale/from-zero'
 import { DeleteFunctionRequest, FunctionDeployment, pathName } from '../schemas/openfaas'
 
-/** Deploy, update, list, describe and delete functions. */
+const DEPLOYED = { kind: 'deployed' } as const
+const DELETED = { kind: 'deleted' } as const
+
+/**
+ * Deploy, update, list, describe and delete functions. A change that the
+ * provider accepts is told to the function's Durable Object at once, so every
+ * isolate acts on it (a deleted function is not forwarded to).
+ */
 export const functionsRoutes = new Hono<AppEnv>()
   .get('/system/functions', (c) =>
     toProvider(c, '/system/functions', { query: { namespace: namespaceQuery(c) } }),
   )
   .on(['POST', 'PUT'], '/system/functions', async (c) => {
-    const { bytes } = await readJson(c, FunctionDeployment, 'FunctionDeployment')
-    return toProvider(c, '/system/functions', { body: bytes })
+    const { value, bytes } = await readJson(c, FunctionDeployment, 'FunctionDeployment')
+    const response = await toProvider(c, '/system/functions', { body: bytes })
+    if (response.ok)
+      await changed(
+        c.env,
+        functionRef(c.get('config'), { name: value.service, namespace: value.namespace }),
+        DEPLOYED,
+      )
+    return response
   })
   .delete('/system/functions', async (c) => {
-    const { bytes } = await readJson(c, DeleteFunctionRequest, 'DeleteFunctionRequest')
-    return toProvider(c, '/system/functions', { body: bytes })
+    const { value, bytes } = await readJson(c, DeleteFunctionRequest, 'DeleteFunctionRequest')
+    const response = await toProvider(c, '/system/functions', { body: bytes })
+    const fn = functionRef(c.get('config'), { name: value.functionName, namespace: value.namespace })
+    if (response.ok) await changed(c.env, fn, DELETED)
+    return response
   })
   .all('/system/functions', methodNotAllowed('GET', 'POST', 'PUT', 'DELETE'))
   .get('/system/function/:name', (c) => {

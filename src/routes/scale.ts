@@ -4,6 +4,7 @@ import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
 import { badRequest, readJson, validName } from '../http/input'
 import { namespaceQuery } from '../http/query'
+import { changed, functionRef } from '../scale/from-zero'
 import { pathName, ScaleServiceRequest } from '../schemas/openfaas'
 
 /**
@@ -24,6 +25,17 @@ export const scaleRoutes = new Hono<AppEnv>()
     const namespace = value.namespace || queryNamespace
     // serviceName may be omitted by callers; providers need it, and the path already says it.
     const body = JSON.stringify({ ...value, serviceName: name, ...(namespace ? { namespace } : {}) })
-    return toProvider(c, `/system/scale-function/${name}`, { body, query: { namespace: queryNamespace } })
+    const response = await toProvider(c, `/system/scale-function/${name}`, {
+      body,
+      query: { namespace: queryNamespace },
+    })
+    // Told at once, so a function scaled to 0 is woken by its next invocation from any isolate.
+    if (response.ok) {
+      await changed(c.env, functionRef(c.get('config'), { name, namespace }), {
+        kind: 'scaled',
+        replicas: value.replicas,
+      })
+    }
+    return response
   })
   .all('/system/scale-function/:name', methodNotAllowed('POST'))

@@ -31,6 +31,21 @@ export async function recordingUpstream(): Promise<Upstream> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
       record.body = Buffer.concat(chunks)
+      // The gateway asks for a function's status before its first invocation: every function is ready here.
+      const status = /^\/system\/function\/([^/?]+)\?namespace=(.+)$/.exec(record.target)
+      if (status && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(
+          JSON.stringify({
+            name: status[1],
+            namespace: status[2],
+            image: 'x',
+            replicas: 1,
+            availableReplicas: 1,
+          }),
+        )
+        return
+      }
       res.writeHead(200, { 'content-type': 'text/plain' })
       res.end(record.body)
     })
@@ -165,4 +180,18 @@ export function staysInside(target: string, segment: string): boolean {
   const scope = `/function/${segment}`
   const inScope = (path: string) => path === scope || path.startsWith(`${scope}/`)
   return inScope(target.split('?', 1)[0] ?? '') && inScope(resolvedByAnyServer(target))
+}
+
+/**
+ * The gateway's own calls for an invoked function: its status before the
+ * first invocation, and the scale request that wakes it from zero.
+ */
+export function isOwnLookup(target: string, segment: string): boolean {
+  const dot = segment.lastIndexOf('.')
+  const name = dot === -1 ? segment : segment.slice(0, dot)
+  const namespace = dot === -1 ? 'openfaas-fn' : segment.slice(dot + 1)
+  return (
+    target === `/system/function/${name}?namespace=${namespace}` ||
+    target === `/system/scale-function/${name}`
+  )
 }

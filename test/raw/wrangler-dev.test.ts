@@ -68,7 +68,9 @@ describe('through wrangler dev, auth on, no credentials', () => {
     // `/function/x/../../healthz` is a health check by then and `/function/x/a\\b/..\\..\\..\\y`
     // an invocation of y: what reaches the provider is one of those, never /system.
     for (const reached of since(upstream, mark)) {
-      expect(reached.target).toMatch(/^\/(function\/[-a-zA-Z_0-9.]+(\/|$|\?)|healthz$)/)
+      expect(reached.target).toMatch(
+        /^\/(function\/[-a-zA-Z_0-9.]+(\/|$|\?)|healthz$|system\/function\/[a-z0-9-]+\?namespace=[a-z0-9-]+$)/,
+      )
     }
   })
 

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import type { Recorded } from './recorded.ts'
+import { handleModelled } from './replicas.ts'
 
 /**
  * A real HTTP server on loopback standing in for an OpenFaaS provider in the
@@ -93,6 +94,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 
   const body = await readBody(req, id)
   record(id, target, req, body)
+  if (handleModelled(req, res, url, body.text)) return
 
   if (path.startsWith('/function/sse')) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })

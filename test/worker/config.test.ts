@@ -67,6 +67,10 @@ describe('configuration', () => {
       BASIC_AUTH_PASSWORD: 'pw',
       FUNCTION_NAMESPACE: 'fns',
       CORS_ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000',
+      SCALE_FROM_ZERO: 'false',
+      SCALE_FROM_ZERO_POLL: '250ms',
+      SCALE_FROM_ZERO_TIMEOUT: '2m',
+      REPLICA_CACHE_TTL: '500ms',
     })
     expect(result).toEqual({
       ok: true,
@@ -77,6 +81,10 @@ describe('configuration', () => {
         upstreamTimeoutMs: 90_000,
         defaultNamespace: 'fns',
         corsOrigins: ['https://a.example', 'http://localhost:3000'],
+        scaleFromZero: false,
+        scaleFromZeroPollMs: 250,
+        scaleFromZeroTimeoutMs: 120_000,
+        replicaCacheTtlMs: 500,
         credentials: { username: 'admin', password: 'pw', header: `Basic ${btoa('admin:pw')}` },
       },
     })
@@ -92,6 +100,10 @@ describe('configuration', () => {
         upstreamTimeoutMs: 60_000,
         defaultNamespace: 'openfaas-fn',
         corsOrigins: [],
+        scaleFromZero: true,
+        scaleFromZeroPollMs: 100,
+        scaleFromZeroTimeoutMs: 60_000,
+        replicaCacheTtlMs: 2_000,
         credentials: undefined,
       },
     })

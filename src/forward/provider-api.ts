@@ -1,0 +1,61 @@
+import type { Config } from '../config'
+import { FunctionStatus } from '../schemas/openfaas'
+import { providerUrl, send } from './index'
+
+/** A function the gateway asks about, its namespace resolved to the provider's default when not named. */
+export type FunctionRef = { name: string; namespace: string }
+
+export type StatusAnswer =
+  | { kind: 'found'; status: FunctionStatus }
+  | { kind: 'missing' }
+  | { kind: 'fault'; message: string }
+
+// The gateway's own calls to the provider, made for scaling: nothing of a caller's request goes into
+// them, they carry the gateway's credentials, and every fault is a value with a reason.
+
+function call(config: Config, path: string, search: string, method: string, body?: string) {
+  const url = providerUrl(config, { path, search })
+  if (url === undefined) throw new Error(`provider path ${path} escapes its scope`)
+  const headers = new Headers({ 'content-type': 'application/json' })
+  if (config.credentials) headers.set('authorization', config.credentials.header)
+  return send(config, url, { method, headers, body: body ?? null }, path)
+}
+
+/** What the provider says of one function now; a garbled answer is a fault, never a status. */
+export async function functionStatus(config: Config, fn: FunctionRef): Promise<StatusAnswer> {
+  const path = `/system/function/${fn.name}`
+  const sent = await call(config, path, `?namespace=${fn.namespace}`, 'GET')
+  if ('fault' in sent) return { kind: 'fault', message: sent.message }
+  const { response } = sent
+  if (response.status === 404) {
+    await response.body?.cancel()
+    return { kind: 'missing' }
+  }
+  if (!response.ok) {
+    const text = (await response.text()).trim().split('\n', 1)[0]
+    return {
+      kind: 'fault',
+      message: `the functions provider answered ${path} with ${response.status}: ${text}`,
+    }
+  }
+  const parsed = FunctionStatus.safeParse(await response.json().catch(() => undefined))
+  if (!parsed.success)
+    return { kind: 'fault', message: `the functions provider answered ${path} with invalid JSON` }
+  return { kind: 'found', status: parsed.data }
+}
+
+/** Sets a function's desired replicas; undefined when the provider took it, else why not. */
+export async function scaleFunction(
+  config: Config,
+  fn: FunctionRef,
+  replicas: number,
+): Promise<string | undefined> {
+  const path = `/system/scale-function/${fn.name}`
+  const body = JSON.stringify({ serviceName: fn.name, namespace: fn.namespace, replicas })
+  const sent = await call(config, path, '', 'POST', body)
+  if ('fault' in sent) return sent.message
+  const { response } = sent
+  const text = (await response.text()).trim().split('\n', 1)[0]
+  if (response.ok) return undefined
+  return `the functions provider refused to scale ${fn.name}.${fn.namespace} (${response.status}): ${text}`
+}

@@ -1,0 +1,64 @@
+import type { Config } from '../config'
+import type { Change, Readiness } from '../durable/function-state'
+import type { Bindings } from '../env'
+import type { FunctionRef } from '../forward/provider-api'
+import { replicaCache } from './replica-cache'
+
+/** Where background refreshes run: the request's ExecutionContext. */
+export type Background = { waitUntil(promise: Promise<unknown>): void }
+
+/** The function a call targets, its namespace resolved the way the provider resolves an omitted one. */
+export function functionRef(config: Config, target: { name: string; namespace?: string }): FunctionRef {
+  return { name: target.name, namespace: target.namespace ?? config.defaultNamespace }
+}
+
+export const cacheKey = (fn: FunctionRef): string => `${fn.name}.${fn.namespace}`
+
+function stateOf(env: Bindings, key: string) {
+  return env.FUNCTION_STATE.get(env.FUNCTION_STATE.idFromName(key))
+}
+
+async function ask(env: Bindings, config: Config, key: string, fn: FunctionRef): Promise<Readiness> {
+  const readiness = await stateOf(env, key).ready(fn, config)
+  if (readiness.kind === 'ready') replicaCache.set(key, true)
+  else if (readiness.kind === 'missing') replicaCache.set(key, false)
+  return readiness
+}
+
+/**
+ * Whether an invocation of `fn` may be forwarded. `undefined` means at once:
+ * the function is known to be ready in this isolate (or scale from zero is
+ * off), which costs no Durable Object call and no await. Past the freshness
+ * window a ready entry is still used and refreshed in the background. Anything
+ * else waits on the function's Durable Object, which wakes it from zero.
+ */
+export function readiness(
+  env: Bindings,
+  config: Config,
+  background: Background,
+  fn: FunctionRef,
+): Promise<Readiness> | undefined {
+  if (!config.scaleFromZero) return undefined
+  const key = cacheKey(fn)
+  const entry = replicaCache.get(key)
+  if (entry?.ready) {
+    if (Date.now() - entry.at > config.replicaCacheTtlMs) {
+      // Renewed now so that one refresh, not one per request, is in flight.
+      replicaCache.set(key, true)
+      background.waitUntil(ask(env, config, key, fn).catch(() => replicaCache.forget(key)))
+    }
+    return undefined
+  }
+  // Known missing, and recently: answered here, so requests for a deleted function do not all reach its object.
+  if (entry && Date.now() - entry.at <= config.replicaCacheTtlMs) return MISSING
+  return ask(env, config, key, fn)
+}
+
+const MISSING: Promise<Readiness> = Promise.resolve({ kind: 'missing' })
+
+/** Tells the function's Durable Object and this isolate about a change made through the API. */
+export async function changed(env: Bindings, fn: FunctionRef, change: Change): Promise<void> {
+  const key = cacheKey(fn)
+  replicaCache.forget(key)
+  await stateOf(env, key).changed(change)
+}

@@ -1,0 +1,25 @@
+import type { Readiness } from '../durable/function-state'
+import type { FunctionRef } from '../forward/provider-api'
+import { plainText } from '../http/responses'
+
+/** On a response that waited for its function to wake from zero: how long, in seconds. */
+export const SCALE_WAIT_HEADER = 'x-scale-from-zero-seconds'
+
+export const waitedSeconds = (ms: number): string => (ms / 1000).toFixed(3)
+
+/** The answer to a caller whose function cannot be invoked now; nothing was forwarded. */
+export function refusal(fn: FunctionRef, readiness: Exclude<Readiness, { kind: 'ready' }>): Response {
+  const name = `${fn.name}.${fn.namespace}`
+  switch (readiness.kind) {
+    case 'missing':
+      return plainText(404, `no such function: ${name}`)
+    case 'timeout':
+      return plainText(
+        504,
+        `function ${name} did not become ready within ${waitedSeconds(readiness.waitedMs)}s of scaling from zero`,
+      )
+    case 'fault':
+      // The reason names the provider call that failed (the status check or the scale request).
+      return plainText(502, readiness.message)
+  }
+}
