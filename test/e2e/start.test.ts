@@ -86,6 +86,22 @@ describe('npm start', () => {
     expect(info.provider.provider).toBe('edgefaas-dev-provider')
   })
 
+  it('wakes a function scaled to 0 on its next invocation, saying how long it waited', async () => {
+    const scaled = await fetch(`${gateway}/system/scale-function/wc`, {
+      method: 'POST',
+      body: JSON.stringify({ serviceName: 'wc', replicas: 0 }),
+    })
+    expect(scaled.status).toBe(202)
+    const status = (await (await fetch(`${gateway}/system/function/wc`)).json()) as { replicas: number }
+    expect(status.replicas).toBe(0)
+    const woken = await fetch(`${gateway}/function/wc`, { method: 'POST', body: 'wake up' })
+    expect(woken.status).toBe(200)
+    expect((await woken.text()).trim().split(/\s+/)).toEqual(['0', '2', '7'])
+    expect(Number(woken.headers.get('x-scale-from-zero-seconds'))).toBeGreaterThan(0)
+    const after = (await (await fetch(`${gateway}/system/function/wc`)).json()) as { availableReplicas: number }
+    expect(after.availableReplicas).toBe(1)
+  })
+
   it('stops both servers on one Ctrl-C', async () => {
     child.kill('SIGINT')
     const code = await poll('start.mjs to exit', async () => child.exitCode ?? undefined, 120)
