@@ -96,6 +96,8 @@ const schema = z.pipe(
       SCALE_FROM_ZERO_POLL: z._default(duration, 100),
       SCALE_FROM_ZERO_TIMEOUT: z._default(duration, 60_000),
       REPLICA_CACHE_TTL: z._default(duration, 2_000),
+      SYNC_INTERVAL: z._default(duration, 5_000),
+      METRICS_TOKEN: optionalSecret,
     })
     .check(
       z.superRefine((env, ctx) => {
@@ -120,6 +122,8 @@ const schema = z.pipe(
     scaleFromZeroPollMs: env.SCALE_FROM_ZERO_POLL,
     scaleFromZeroTimeoutMs: env.SCALE_FROM_ZERO_TIMEOUT,
     replicaCacheTtlMs: env.REPLICA_CACHE_TTL,
+    syncIntervalMs: env.SYNC_INTERVAL,
+    metricsToken: env.METRICS_TOKEN,
     credentials:
       env.BASIC_AUTH && env.BASIC_AUTH_USER && env.BASIC_AUTH_PASSWORD
         ? {

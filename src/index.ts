@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { replicaSync } from './durable/replica-sync'
 import type { AppEnv } from './env'
 import { plainText } from './http/responses'
 import { gatewayAuth } from './middleware/auth'
@@ -12,6 +13,7 @@ import { functionsRoutes } from './routes/functions'
 import { healthRoutes } from './routes/health'
 import { infoRoutes } from './routes/info'
 import { logsRoutes } from './routes/logs'
+import { metricsRoutes } from './routes/metrics'
 import { namespacesRoutes } from './routes/namespaces'
 import { scaleRoutes } from './routes/scale'
 import { secretsRoutes } from './routes/secrets'
@@ -38,11 +40,15 @@ const app = new Hono<AppEnv>()
   .route('/', namespacesRoutes)
   .route('/', infoRoutes)
   .route('/', healthRoutes)
+  .route('/', metricsRoutes)
   .notFound(notFound)
   .onError(onError)
 
 export { FunctionState } from './durable/function-state'
+export { MetricsShard } from './durable/metrics-shard'
+export { ReplicaSync } from './durable/replica-sync'
 
 export default {
   fetch: app.fetch,
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(replicaSync(env).tick()),
 } satisfies ExportedHandler<Env>

@@ -6,7 +6,8 @@ import { scaleLabels } from '../scale/labels'
 
 /** What an isolate learns when it asks whether it may forward an invocation. */
 export type Readiness =
-  | { kind: 'ready'; waitedMs: number }
+  /** `coldStart` is set for the one caller whose call started the wake. */
+  | { kind: 'ready'; waitedMs: number; coldStart?: boolean }
   | { kind: 'missing' }
   | { kind: 'timeout'; waitedMs: number }
   | { kind: 'fault'; message: string }
@@ -56,10 +57,13 @@ export class FunctionState extends DurableObject<Bindings> {
     if (seen.kind === 'missing') return { kind: 'missing' }
     if (seen.available > 0) return { kind: 'ready', waitedMs: 0 }
     // Checked again: another call may have started a wake while this one awaited the provider.
-    this.#waking ??= this.#wake(fn, config, seen).finally(() => {
+    if (this.#waking) return this.#waking
+    const wake = this.#wake(fn, config, seen)
+    this.#waking = wake.finally(() => {
       this.#waking = undefined
     })
-    return this.#waking
+    const result = await wake
+    return result.kind === 'ready' ? { ...result, coldStart: true } : result
   }
 
   /** Applies a change made through the gateway, so the next invocation from any isolate acts on it. */
@@ -78,6 +82,24 @@ export class FunctionState extends DurableObject<Bindings> {
     // Scaled to 0: nothing serves it any more. Scaled up: ready once the provider says so.
     const available = change.replicas === 0 ? 0 : previous?.kind === 'found' ? previous.available : 0
     this.#save({ seen: { kind: 'found', replicas: change.replicas, available, labels }, at: Date.now() })
+  }
+
+  /**
+   * What the replica sync saw on the provider: changes made behind the
+   * gateway's back (kubectl, the provider's own API) reach isolates this way.
+   */
+  async observed(status: {
+    replicas: number
+    available: number
+    labels: Record<string, string>
+  }): Promise<void> {
+    // A wake in flight polls for itself; its start must survive this update.
+    const wakeStartedAt = this.#stored?.wakeStartedAt
+    this.#save({
+      seen: { kind: 'found', ...status },
+      at: Date.now(),
+      ...(wakeStartedAt ? { wakeStartedAt } : {}),
+    })
   }
 
   /** For tests and metrics: how many readiness calls this object has answered. */

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini'
 import type { Config } from '../config'
 import { FunctionStatus } from '../schemas/openfaas'
 import { providerUrl, send } from './index'
@@ -58,4 +59,36 @@ export async function scaleFunction(
   const text = (await response.text()).trim().split('\n', 1)[0]
   if (response.ok) return undefined
   return `the functions provider refused to scale ${fn.name}.${fn.namespace} (${response.status}): ${text}`
+}
+
+/** The provider's namespaces; a provider without namespace support has only its default. */
+export async function listNamespaces(config: Config): Promise<string[] | { fault: string }> {
+  const sent = await call(config, '/system/namespaces', '', 'GET')
+  if ('fault' in sent) return { fault: sent.message }
+  const { response } = sent
+  if (response.status === 404 || response.status === 501) {
+    await response.body?.cancel()
+    return [config.defaultNamespace]
+  }
+  const list = z.array(z.string()).safeParse(await response.json().catch(() => undefined))
+  if (!response.ok || !list.success)
+    return { fault: `the functions provider answered /system/namespaces with ${response.status}` }
+  return list.data.length > 0 ? list.data : [config.defaultNamespace]
+}
+
+/** Every function of one namespace, as the provider reports them. */
+export async function listFunctions(
+  config: Config,
+  namespace: string,
+): Promise<FunctionStatus[] | { fault: string }> {
+  const sent = await call(config, '/system/functions', `?namespace=${namespace}`, 'GET')
+  if ('fault' in sent) return { fault: sent.message }
+  const { response } = sent
+  const list = z.array(FunctionStatus).safeParse(await response.json().catch(() => undefined))
+  if (!response.ok || !list.success) {
+    return {
+      fault: `the functions provider answered /system/functions?namespace=${namespace} with ${response.status}`,
+    }
+  }
+  return list.data
 }

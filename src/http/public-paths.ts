@@ -1,9 +1,10 @@
 import { canonicalPath } from './path-safety'
 import { splitUrl } from './url'
 
-// Paths that OpenFaaS never puts behind basic auth, and `/`, which only redirects to the guarded portal.
+// Paths that OpenFaaS never puts behind basic auth (/metrics has its own optional token), and `/`, which
+// only redirects to the guarded portal.
 // Anything may follow a function's name (the `s` flag: newlines included): invocations are never guarded.
-const PUBLIC = /^\/(?:(?:function|async-function)\/[-a-zA-Z_0-9.]+(?:\/.*)?|healthz)?$/s
+const PUBLIC = /^\/(?:(?:function|async-function)\/[-a-zA-Z_0-9.]+(?:\/.*)?|healthz|metrics)?$/s
 
 /**
  * True only when the path is public both as sent and after every

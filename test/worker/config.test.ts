@@ -71,6 +71,8 @@ describe('configuration', () => {
       SCALE_FROM_ZERO_POLL: '250ms',
       SCALE_FROM_ZERO_TIMEOUT: '2m',
       REPLICA_CACHE_TTL: '500ms',
+      SYNC_INTERVAL: '2s',
+      METRICS_TOKEN: 'scrape-me',
     })
     expect(result).toEqual({
       ok: true,
@@ -85,6 +87,8 @@ describe('configuration', () => {
         scaleFromZeroPollMs: 250,
         scaleFromZeroTimeoutMs: 120_000,
         replicaCacheTtlMs: 500,
+        syncIntervalMs: 2_000,
+        metricsToken: 'scrape-me',
         credentials: { username: 'admin', password: 'pw', header: `Basic ${btoa('admin:pw')}` },
       },
     })
@@ -104,6 +108,8 @@ describe('configuration', () => {
         scaleFromZeroPollMs: 100,
         scaleFromZeroTimeoutMs: 60_000,
         replicaCacheTtlMs: 2_000,
+        syncIntervalMs: 5_000,
+        metricsToken: undefined,
         credentials: undefined,
       },
     })

@@ -1,0 +1,59 @@
+import type { Config } from '../config'
+import type { Bindings } from '../env'
+import { listFunctions, listNamespaces } from '../forward/provider-api'
+
+/** One function's replicas as the provider last reported them, for the gauges and the scalers. */
+export type Replicas = { replicas: number; available: number; labels: Record<string, string> }
+
+export type SyncResult = { functions: Record<string, Replicas>; faults: string[] }
+
+function stateOf(env: Bindings, key: string) {
+  return env.FUNCTION_STATE.get(env.FUNCTION_STATE.idFromName(key))
+}
+
+/**
+ * Lists every namespace's functions on the provider, tells each function's
+ * Durable Object what was seen, and forgets functions that are gone. A
+ * namespace the provider could not list keeps what was known of it: a fault
+ * is not a deletion.
+ */
+export async function syncReplicas(
+  env: Bindings,
+  config: Config,
+  previous: Record<string, Replicas>,
+): Promise<SyncResult> {
+  const namespaces = await listNamespaces(config)
+  if ('fault' in namespaces) return { functions: previous, faults: [namespaces.fault] }
+  const functions: Record<string, Replicas> = {}
+  const faults: string[] = []
+  const listed = new Set<string>()
+  const updates: Promise<void>[] = []
+  for (const namespace of namespaces) {
+    const list = await listFunctions(config, namespace)
+    if ('fault' in list) {
+      faults.push(list.fault)
+      for (const [key, replicas] of Object.entries(previous)) {
+        if (key.endsWith(`.${namespace}`)) functions[key] = replicas
+      }
+      continue
+    }
+    listed.add(namespace)
+    for (const status of list) {
+      const key = `${status.name}.${status.namespace ?? namespace}`
+      const replicas = {
+        replicas: status.replicas ?? 0,
+        available: status.availableReplicas ?? 0,
+        labels: status.labels ?? {},
+      }
+      functions[key] = replicas
+      updates.push(stateOf(env, key).observed(replicas))
+    }
+  }
+  for (const key of Object.keys(previous)) {
+    const namespace = key.slice(key.lastIndexOf('.') + 1)
+    const gone = listed.has(namespace) || !namespaces.includes(namespace)
+    if (gone && !(key in functions)) updates.push(stateOf(env, key).changed({ kind: 'deleted' }))
+  }
+  await Promise.all(updates)
+  return { functions, faults }
+}
