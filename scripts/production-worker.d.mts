@@ -10,4 +10,13 @@ export function startWorkerd(options: {
   vars?: Record<string, string>
   port?: number
   config?: string
-}): Promise<{ url: string; port: number; pid: number | undefined; output(): string; close(): Promise<void> }>
+  wrap?: string[]
+  pollMs?: number
+}): Promise<{
+  url: string
+  port: number
+  pid: number | undefined
+  spawnedAt: number
+  output(): string
+  close(): Promise<void>
+}>

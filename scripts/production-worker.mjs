@@ -84,8 +84,11 @@ const gateway :Workerd.Worker = (
 /**
  * Serves a built bundle with workerd on 127.0.0.1. `vars` are layered over
  * wrangler.toml's [vars]. Resolves once the socket accepts connections.
+ * `wrap` is a command that execs workerd (e.g. `['taskset', '-c', '0']`), so
+ * `pid` stays workerd's own; `pollMs` is how often readiness is probed, and
+ * `spawnedAt` (performance.now()) lets a caller time the start-up.
  */
-export async function startWorkerd({ bundleDir, vars = {}, port, config } = {}) {
+export async function startWorkerd({ bundleDir, vars = {}, port, config, wrap = [], pollMs = 50 } = {}) {
   const settings = wranglerSettings(config)
   const listen = port ?? (await freePort())
   const dir = mkdtempSync(join(tmpdir(), 'edgefaas-workerd-'))
@@ -94,9 +97,9 @@ export async function startWorkerd({ bundleDir, vars = {}, port, config } = {}) 
     join(dir, 'config.capnp'),
     workerdConfig({ port: listen, settings, vars: { ...settings.vars, ...vars } }),
   )
-  const child = spawn(bin('workerd'), ['serve', join(dir, 'config.capnp')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const command = [...wrap, bin('workerd'), 'serve', join(dir, 'config.capnp')]
+  const spawnedAt = performance.now()
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout.on('data', (chunk) => {
     output += chunk
@@ -107,7 +110,8 @@ export async function startWorkerd({ bundleDir, vars = {}, port, config } = {}) 
   const url = `http://127.0.0.1:${listen}`
   const deadline = Date.now() + 15_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`workerd exited (${child.exitCode}):\n${output}`)
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`workerd exited (${child.exitCode ?? child.signalCode}):\n${output}`)
     const up = await fetch(`${url}/__workerd_ready`).then(
       () => true,
       () => false,
@@ -117,18 +121,22 @@ export async function startWorkerd({ bundleDir, vars = {}, port, config } = {}) 
       child.kill('SIGKILL')
       throw new Error(`workerd did not listen on ${url} within 15 s:\n${output}`)
     }
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await new Promise((resolve) => setTimeout(resolve, pollMs))
   }
   return {
     url,
     port: listen,
     pid: child.pid,
+    spawnedAt,
     output: () => output,
     async close() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve))
         child.kill('SIGTERM')
+        // A workerd stuck in shutdown must not outlive the caller.
+        const force = setTimeout(() => child.kill('SIGKILL'), 5000)
         await exited
+        clearTimeout(force)
       }
       rmSync(dir, { recursive: true, force: true })
     },
