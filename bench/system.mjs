@@ -68,9 +68,15 @@ export function ownChildren() {
   return children
 }
 
-/** CPU time the whole machine spent busy (steal included: a VM's neighbours count too), in µs. */
-export function machineBusyUs() {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number)
-  const [user, nice, system, , , irq, softirq, steal] = cpu
-  return ((user + nice + system + irq + softirq + steal) * 1e6) / clockTicks
+/** Busy CPU time (steal included: a VM's neighbours count too) of the machine and of each core, in µs. */
+export function cpuBusyUs() {
+  const busy = (line) => {
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number)
+    return ((user + nice + system + irq + softirq + steal) * 1e6) / clockTicks
+  }
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n')
+  return {
+    total: busy(lines[0]),
+    cpus: lines.filter((line) => /^cpu\d+ /.test(line)).map(busy),
+  }
 }
