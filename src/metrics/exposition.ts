@@ -8,10 +8,10 @@ export type MetricsView = {
 }
 
 // Label values are validated names, but escaping costs nothing and keeps the format sound whatever comes.
-const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 const labels = (pairs: Record<string, string>) =>
   `{${Object.entries(pairs)
-    .map(([k, v]) => `${k}="${escape(v)}"`)
+    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
     .join(',')}}`
 const number = (n: number) => (Number.isInteger(n) ? String(n) : String(Number(n.toFixed(9))))
 
