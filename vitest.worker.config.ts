@@ -9,6 +9,8 @@ export default defineConfig({
         bindings: {
           FUNCTIONS_PROVIDER_URL: inject('upstreamUrl'),
           UPSTREAM_TIMEOUT: '2s',
+          // Short enough that the replica sync loop's start and stop fit in a test.
+          SYNC_INTERVAL: '300ms',
           // Read by the end-to-end tests, which point the gateway at the real dev provider.
           DEV_PROVIDER_URL: inject('devProviderUrl'),
           DEV_PROVIDER_SECRETS_MODE: inject('devProviderSecretsMode'),

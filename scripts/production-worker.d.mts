@@ -1,4 +1,4 @@
-export function buildBundle(options?: { config?: string; outdir?: string }): string
+export function buildBundle(options?: { config?: string; outdir?: string; minify?: boolean }): string
 export function wranglerSettings(config?: string): {
   compatibilityDate: string
   compatibilityFlags: string[]
@@ -13,6 +13,7 @@ export function startWorkerd(options: {
   port?: number
   config?: string
   wrap?: string[]
+  args?: string[]
   pollMs?: number
 }): Promise<{
   url: string

@@ -15,11 +15,20 @@ const bin = (name) => join(root, 'node_modules', '.bin', name)
  * Bundles a Worker exactly as `wrangler deploy` would (`--dry-run --outdir`).
  * `config` defaults to the project's wrangler.toml; returns the folder holding `index.js`.
  */
-export function buildBundle({ config = join(root, 'wrangler.toml'), outdir } = {}) {
+export function buildBundle({ config = join(root, 'wrangler.toml'), outdir, minify } = {}) {
   const dir = outdir ?? mkdtempSync(join(tmpdir(), 'edgefaas-bundle-'))
   execFileSync(
     process.execPath,
-    [bin('wrangler'), 'deploy', '--dry-run', '--outdir', dir, '--config', config],
+    [
+      bin('wrangler'),
+      'deploy',
+      '--dry-run',
+      '--outdir',
+      dir,
+      '--config',
+      config,
+      ...(minify === false ? ['--minify=false'] : []),
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,11 +119,19 @@ const gateway :Workerd.Worker = (
 /**
  * Serves a built bundle with workerd on 127.0.0.1. `vars` are layered over
  * wrangler.toml's [vars]. Resolves once the socket accepts connections.
- * `wrap` is a command that execs workerd (e.g. `['taskset', '-c', '0']`), so
+ * `args` go to `workerd serve` (e.g. `--inspector-addr`). `wrap` is a command that execs workerd (e.g. `['taskset', '-c', '0']`), so
  * `pid` stays workerd's own; `pollMs` is how often readiness is probed, and
  * `spawnedAt` (performance.now()) lets a caller time the start-up.
  */
-export async function startWorkerd({ bundleDir, vars = {}, port, config, wrap = [], pollMs = 50 } = {}) {
+export async function startWorkerd({
+  bundleDir,
+  vars = {},
+  port,
+  config,
+  wrap = [],
+  args = [],
+  pollMs = 50,
+} = {}) {
   const settings = wranglerSettings(config)
   const listen = port ?? (await freePort())
   const dir = mkdtempSync(join(tmpdir(), 'edgefaas-workerd-'))
@@ -125,7 +142,7 @@ export async function startWorkerd({ bundleDir, vars = {}, port, config, wrap = 
     join(dir, 'config.capnp'),
     workerdConfig({ port: listen, settings, vars: { ...settings.vars, ...vars }, storageDir }),
   )
-  const command = [...wrap, bin('workerd'), 'serve', join(dir, 'config.capnp')]
+  const command = [...wrap, bin('workerd'), 'serve', join(dir, 'config.capnp'), ...args]
   const spawnedAt = performance.now()
   const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

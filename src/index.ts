@@ -8,6 +8,7 @@ import { withConfig } from './middleware/config'
 import { gatewayCors } from './middleware/cors'
 import { notFound, onError } from './middleware/errors'
 import { wellFormed } from './middleware/well-formed'
+import { alertRoutes } from './routes/alert'
 import { functionRoutes } from './routes/function'
 import { functionsRoutes } from './routes/functions'
 import { healthRoutes } from './routes/health'
@@ -41,6 +42,7 @@ const app = new Hono<AppEnv>()
   .route('/', infoRoutes)
   .route('/', healthRoutes)
   .route('/', metricsRoutes)
+  .route('/', alertRoutes)
   .notFound(notFound)
   .onError(onError)
 

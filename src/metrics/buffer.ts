@@ -45,13 +45,7 @@ export class MetricsBuffer {
   }
 
   /** `wait` is set when the invocation waited for a scale from zero; `coldStart` when it started that wake. */
-  ended(
-    fn: string,
-    status: number,
-    seconds: number,
-    background: Background,
-    wait?: { seconds: number; coldStart: boolean },
-  ): void {
+  ended(fn: string, status: number, seconds: number, wait?: { seconds: number; coldStart: boolean }): void {
     const counts = functionCounts(this.#counts, fn)
     const code = codeCounts(counts, status)
     code.count++
@@ -65,17 +59,24 @@ export class MetricsBuffer {
     const inflight = (this.#inflight.get(fn) ?? 1) - 1
     if (inflight > 0) this.#inflight.set(fn, inflight)
     else this.#inflight.delete(fn)
-    if (!this.#scheduled) {
-      this.#scheduled = true
-      background.waitUntil(this.#flushSoon())
-    }
+  }
+
+  /** Makes sure a flush will run in the background within `intervalMs`; one is scheduled at a time. */
+  scheduleFlush(background: Background): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    background.waitUntil(this.#flushSoon())
   }
 
   /** Waits for the next flush slot, then flushes; one is scheduled at a time. */
   async #flushSoon(): Promise<void> {
-    const wait = this.#lastFlush + this.intervalMs - Date.now()
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-    this.#scheduled = false
+    try {
+      const wait = this.#lastFlush + this.intervalMs - Date.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    } finally {
+      // Cleared whatever happens to the wait, so one lost timer cannot stop every later flush.
+      this.#scheduled = false
+    }
     await this.flush()
   }
 

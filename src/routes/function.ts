@@ -44,6 +44,7 @@ export const functionRoutes = new Hono<AppEnv>().all('/function/*', async functi
     response.headers.set('x-start-time', startTime)
     if (wait) response.headers.set(SCALE_WAIT_HEADER, waitedSeconds(wait.seconds * 1000))
   }
-  metrics.ended(key, response.status, (Date.now() - startedAt) / 1000, c.executionCtx, wait)
+  metrics.ended(key, response.status, (Date.now() - startedAt) / 1000, wait)
+  metrics.scheduleFlush(c.executionCtx)
   return response
 })

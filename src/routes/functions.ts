@@ -4,6 +4,7 @@ import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
 import { readJson, validName } from '../http/input'
 import { namespaceQuery } from '../http/query'
+import { withInvocationCounts } from '../metrics/invocation-count'
 import { changed, functionRef } from '../scale/from-zero'
 import { DeleteFunctionRequest, FunctionDeployment, pathName } from '../schemas/openfaas'
 
@@ -38,8 +39,11 @@ export const functionsRoutes = new Hono<AppEnv>()
     return response
   })
   .all('/system/functions', methodNotAllowed('GET', 'POST', 'PUT', 'DELETE'))
-  .get('/system/function/:name', (c) => {
+  .get('/system/function/:name', async (c) => {
     const name = validName(pathName, c.req.param('name'), 'function name')
-    return toProvider(c, `/system/function/${name}`, { query: { namespace: namespaceQuery(c) } })
+    const response = await toProvider(c, `/system/function/${name}`, {
+      query: { namespace: namespaceQuery(c) },
+    })
+    return withInvocationCounts(c.env, c.get('config'), response)
   })
   .all('/system/function/:name', methodNotAllowed('GET'))

@@ -1,15 +1,19 @@
 import { Hono } from 'hono'
+import type { Config } from '../config'
 import type { AppEnv } from '../env'
 import { toProvider } from '../forward/management'
+import { type FunctionRef, functionStatus } from '../forward/provider-api'
 import { methodNotAllowed } from '../http/allow'
 import { badRequest, readJson, validName } from '../http/input'
 import { namespaceQuery } from '../http/query'
 import { changed, functionRef } from '../scale/from-zero'
+import { scaleLabels } from '../scale/labels'
 import { pathName, ScaleServiceRequest } from '../schemas/openfaas'
 
 /**
  * Set a function's desired replicas. Unlike OpenFaaS CE, 0 is allowed: scaling
- * to zero is how functions idle, and conformance clients do it.
+ * to zero is how functions idle, and conformance clients do it. More than the
+ * function's com.openfaas.scale.max is capped at it (X-Scale-Capped-At says so).
  */
 export const scaleRoutes = new Hono<AppEnv>()
   .post('/system/scale-function/:name', async (c) => {
@@ -23,19 +27,37 @@ export const scaleRoutes = new Hono<AppEnv>()
       throw badRequest(`namespace "${value.namespace}" does not match ?namespace=${queryNamespace}`)
     }
     const namespace = value.namespace || queryNamespace
+    const config = c.get('config')
+    const fn = functionRef(config, { name, namespace })
+    const replicas = await cappedReplicas(config, fn, value.replicas)
     // serviceName may be omitted by callers; providers need it, and the path already says it.
-    const body = JSON.stringify({ ...value, serviceName: name, ...(namespace ? { namespace } : {}) })
+    const body = JSON.stringify({
+      ...value,
+      replicas,
+      serviceName: name,
+      ...(namespace ? { namespace } : {}),
+    })
     const response = await toProvider(c, `/system/scale-function/${name}`, {
       body,
       query: { namespace: queryNamespace },
     })
     // Told at once, so a function scaled to 0 is woken by its next invocation from any isolate.
-    if (response.ok) {
-      await changed(c.env, functionRef(c.get('config'), { name, namespace }), {
-        kind: 'scaled',
-        replicas: value.replicas,
-      })
-    }
+    if (response.ok) await changed(c.env, fn, { kind: 'scaled', replicas })
+    if (replicas !== value.replicas) response.headers.set('x-scale-capped-at', String(replicas))
     return response
   })
   .all('/system/scale-function/:name', methodNotAllowed('POST'))
+
+/**
+ * A request is capped at the function's com.openfaas.scale.max; 0 always
+ * passes. When the function's labels cannot be read, the provider decides.
+ */
+async function cappedReplicas(config: Config, fn: FunctionRef, replicas: number): Promise<number> {
+  if (replicas === 0) return 0
+  const status = await functionStatus(config, fn)
+  if (status.kind !== 'found') return replicas
+  const { max } = scaleLabels(status.status.labels, (problem) =>
+    console.warn(`${fn.name}.${fn.namespace}: ${problem}`),
+  )
+  return Math.min(replicas, max)
+}

@@ -216,3 +216,16 @@ export type ProviderInfo = z.infer<typeof ProviderInfo>
 /** The gateway's /system/info: the provider's, its own version, and where it runs. */
 export const GatewayInfo = z.object({ provider: ProviderInfo, version: VersionInfo, arch: z.string() })
 export type GatewayInfo = z.infer<typeof GatewayInfo>
+
+/** AlertManager's webhook body; only what scaling reads is checked, the rest may be anything. */
+export const AlertRequest = z.looseObject({
+  status: z.optional(z.string()),
+  receiver: z.optional(z.string()),
+  alerts: z.array(
+    z.looseObject({
+      status: z.enum(['firing', 'resolved'], { error: 'must be "firing" or "resolved"' }),
+      labels: z.record(z.string(), z.string()),
+    }),
+  ),
+})
+export type AlertRequest = z.infer<typeof AlertRequest>

@@ -33,6 +33,11 @@ export async function recordingUpstream(): Promise<Upstream> {
       record.body = Buffer.concat(chunks)
       // The gateway asks for a function's status before its first invocation: every function is ready here.
       const status = /^\/system\/function\/([^/?]+)\?namespace=(.+)$/.exec(record.target)
+      if (record.target === '/system/namespaces' || record.target.startsWith('/system/functions?')) {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(record.target === '/system/namespaces' ? '["openfaas-fn"]' : '[]')
+        return
+      }
       if (status && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' })
         res.end(
@@ -181,6 +186,13 @@ export function staysInside(target: string, segment: string): boolean {
   const inScope = (path: string) => path === scope || path.startsWith(`${scope}/`)
   return inScope(target.split('?', 1)[0] ?? '') && inScope(resolvedByAnyServer(target))
 }
+
+/**
+ * The replica sync's calls, which traffic sets going: the provider's
+ * namespaces, and the functions of each.
+ */
+export const isReplicaSync = (target: string): boolean =>
+  target === '/system/namespaces' || /^\/system\/functions\?namespace=[a-z0-9-]+$/.test(target)
 
 /**
  * The gateway's own calls for an invoked function: its status before the

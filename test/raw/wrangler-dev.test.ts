@@ -69,7 +69,7 @@ describe('through wrangler dev, auth on, no credentials', () => {
     // an invocation of y: what reaches the provider is one of those, never /system.
     for (const reached of since(upstream, mark)) {
       expect(reached.target).toMatch(
-        /^\/(function\/[-a-zA-Z_0-9.]+(\/|$|\?)|healthz$|system\/function\/[a-z0-9-]+\?namespace=[a-z0-9-]+$)/,
+        /^\/(function\/[-a-zA-Z_0-9.]+(\/|$|\?)|healthz$|system\/function\/[a-z0-9-]+\?namespace=[a-z0-9-]+$|system\/namespaces$|system\/functions\?namespace=[a-z0-9-]+$)/,
       )
     }
   })

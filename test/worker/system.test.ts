@@ -113,7 +113,19 @@ describe('/system/function/{name}', () => {
 })
 
 describe('/system/scale-function/{name}', () => {
-  it.each([0, 1, 5, 100])('scales to %i replicas', async (replicas) => {
+  it('caps a request at com.openfaas.scale.max (default 20), saying so', async () => {
+    const t = tag()
+    const res = await gateway(
+      '/system/scale-function/echo',
+      json(t, 'POST', { serviceName: 'echo', replicas: 100 }),
+    )
+    expect(res.status).toBe(202)
+    expect(res.headers.get('x-scale-capped-at')).toBe('20')
+    const [req] = await received(t.id)
+    expect(JSON.parse(req?.body ?? '')).toEqual({ serviceName: 'echo', replicas: 20 })
+  })
+
+  it.each([0, 1, 5, 20])('scales to %i replicas', async (replicas) => {
     const t = tag()
     const res = await gateway(
       '/system/scale-function/echo',

@@ -1,0 +1,68 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../env'
+import { functionStatus, scaleFunction } from '../forward/provider-api'
+import { methodNotAllowed } from '../http/allow'
+import { readJson } from '../http/input'
+import { plainText } from '../http/responses'
+import { alertReplicas } from '../scale/alert'
+import { changed } from '../scale/from-zero'
+import { scaleLabels } from '../scale/labels'
+import { AlertRequest, isDnsLabel } from '../schemas/openfaas'
+
+/**
+ * AlertManager's webhook: each alert labelled with a `function_name`
+ * (`name.namespace`, as the metrics label it) scales that function up while
+ * firing and back to its minimum once resolved. Behind basic auth like every
+ * /system route. Answers one line per alert saying what was done.
+ */
+export const alertRoutes = new Hono<AppEnv>()
+  .post('/system/alert', async (c) => {
+    const { value } = await readJson(c, AlertRequest, 'AlertManager webhook')
+    const config = c.get('config')
+    const lines: string[] = []
+    // A provider fault answers 502, so AlertManager sends the notification again.
+    let faulted = false
+    for (const alert of value.alerts) {
+      const label = alert.labels.function_name
+      if (!label) {
+        lines.push(`skipped an alert without a function_name label (${alert.labels.alertname ?? 'unnamed'})`)
+        continue
+      }
+      const dot = label.lastIndexOf('.')
+      const fn = {
+        name: dot === -1 ? label : label.slice(0, dot),
+        namespace: dot === -1 ? config.defaultNamespace : label.slice(dot + 1),
+      }
+      if (!isDnsLabel(fn.name) || !isDnsLabel(fn.namespace)) {
+        lines.push(`skipped function_name "${label}": not name.namespace`)
+        continue
+      }
+      const key = `${fn.name}.${fn.namespace}`
+      const status = await functionStatus(config, fn)
+      if (status.kind !== 'found') {
+        faulted ||= status.kind === 'fault'
+        lines.push(`${key}: ${status.kind === 'missing' ? 'no such function' : status.message}`)
+        continue
+      }
+      const labels = scaleLabels(status.status.labels, (problem) => console.warn(`${key}: ${problem}`))
+      const current = status.status.replicas ?? 0
+      const replicas = alertReplicas(current, labels, alert.status)
+      if (replicas === undefined || replicas === current) {
+        lines.push(
+          `${key}: ${alert.status}, stays at ${current} (${replicas === undefined ? 'alert scaling off' : 'no change'})`,
+        )
+        continue
+      }
+      const refused = await scaleFunction(config, fn, replicas)
+      if (refused) {
+        faulted = true
+        lines.push(`${key}: ${refused}`)
+        continue
+      }
+      await changed(c.env, fn, { kind: 'scaled', replicas })
+      console.log(`alert scaling: ${key} ${alert.status}: ${current} -> ${replicas}`)
+      lines.push(`${key}: ${alert.status}, ${current} -> ${replicas}`)
+    }
+    return plainText(faulted ? 502 : 200, lines.join('\n'))
+  })
+  .all('/system/alert', methodNotAllowed('POST'))
