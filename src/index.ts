@@ -15,6 +15,7 @@ import { logsRoutes } from './routes/logs'
 import { namespacesRoutes } from './routes/namespaces'
 import { scaleRoutes } from './routes/scale'
 import { secretsRoutes } from './routes/secrets'
+import { uiRoutes } from './routes/ui'
 
 const MANAGEMENT_BODY_LIMIT = 1024 * 1024
 
@@ -38,6 +39,7 @@ const app = new Hono<AppEnv>()
   .route('/', namespacesRoutes)
   .route('/', infoRoutes)
   .route('/', healthRoutes)
+  .route('/', uiRoutes)
   .notFound(notFound)
   .onError(onError)
 
