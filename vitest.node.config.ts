@@ -3,7 +3,12 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     name: 'node',
-    include: ['test/provider/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/raw/**/*.test.ts'],
+    include: [
+      'test/provider/**/*.test.ts',
+      'test/e2e/**/*.test.ts',
+      'test/raw/**/*.test.ts',
+      'test/ui/**/*.test.ts',
+    ],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,
