@@ -23,6 +23,14 @@ export function FunctionList({ functions, namespace, selected }: Props) {
   return (
     <table class="functions">
       <caption class="visually-hidden">Functions in {namespace || 'the default namespace'}</caption>
+      <colgroup>
+        <col class="col-name" />
+        <col class="col-image" />
+        <col class="col-replicas" />
+        <col class="col-invocations" />
+        <col class="col-labels" />
+        <col class="col-created" />
+      </colgroup>
       <thead>
         <tr>
           <th scope="col">Name</th>
