@@ -8,6 +8,7 @@ export default defineConfig({
       'test/e2e/**/*.test.ts',
       'test/raw/**/*.test.ts',
       'test/loop/**/*.test.ts',
+      'test/ui/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 30_000,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the dev provider and the gateway (wrangler dev) pointed at it,
 // both on 127.0.0.1. One Ctrl-C stops both; if either stops, so does the other.
+// Arguments go to wrangler dev: `npm start -- --var BASIC_AUTH:true --var BASIC_AUTH_USER:admin …`.
 import { spawn } from 'node:child_process'
 import { spawnDevGateway } from './dev-gateway.mjs'
 
@@ -12,7 +13,12 @@ const children = [
     stdio: 'inherit',
     env: { ...process.env, PORT: providerPort },
   }),
-  spawnDevGateway({ port: gatewayPort, providerUrl: `http://127.0.0.1:${providerPort}`, stdio: 'inherit' }),
+  spawnDevGateway({
+    port: gatewayPort,
+    providerUrl: `http://127.0.0.1:${providerPort}`,
+    extraArgs: process.argv.slice(2),
+    stdio: 'inherit',
+  }),
 ]
 
 let stopping = false

@@ -18,6 +18,7 @@ import { metricsRoutes } from './routes/metrics'
 import { namespacesRoutes } from './routes/namespaces'
 import { scaleRoutes } from './routes/scale'
 import { secretsRoutes } from './routes/secrets'
+import { uiRoutes } from './routes/ui'
 
 const MANAGEMENT_BODY_LIMIT = 1024 * 1024
 
@@ -43,6 +44,7 @@ const app = new Hono<AppEnv>()
   .route('/', healthRoutes)
   .route('/', metricsRoutes)
   .route('/', alertRoutes)
+  .route('/', uiRoutes)
   .notFound(notFound)
   .onError(onError)
 

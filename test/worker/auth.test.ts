@@ -12,7 +12,10 @@ describe('basic auth on', () => {
     '/system/namespaces',
     '/system/info',
     '/ui/',
+    '/ui',
     '/ui/index.html',
+    '/ui/assets/index.js',
+    '/index.html',
   ])('guards %s with 401, WWW-Authenticate and "invalid credentials"', async (path) => {
     const t = tag()
     const res = await gatewayWith(AUTH, path, { headers: t.headers })
