@@ -24,19 +24,30 @@ export function forwardableHeaders(request: Request): Headers {
   return headers
 }
 
-/** The provider's headers for the caller, minus hop-by-hop ones. */
-export function responseHeaders(upstream: Headers): Headers {
-  const headers = withoutHopByHop(upstream)
+/**
+ * The provider's response for the caller: status, headers and the body
+ * stream, minus hop-by-hop headers. One copy (a fetched response's headers
+ * are immutable), edited in place.
+ */
+export function forCaller(upstream: Response): Response {
+  const response = new Response(upstream.body, upstream)
+  const headers = response.headers
+  dropHopByHop(headers)
   // The runtime has already decoded the body, so its encoding and length no longer describe it.
   if (headers.has('content-encoding')) {
     headers.delete('content-encoding')
     headers.delete('content-length')
   }
-  return headers
+  return response
 }
 
 function withoutHopByHop(source: Headers): Headers {
   const headers = new Headers(source)
+  dropHopByHop(headers)
+  return headers
+}
+
+function dropHopByHop(headers: Headers): void {
   const listed = headers.get('connection')
   if (listed) {
     for (const name of listed.split(',')) {
@@ -45,7 +56,6 @@ function withoutHopByHop(source: Headers): Headers {
     }
   }
   for (const name of HOP_BY_HOP) headers.delete(name)
-  return headers
 }
 
 /** The host the caller addressed, from the URL (a Host header is not always present). */

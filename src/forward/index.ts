@@ -1,6 +1,6 @@
 import type { Config } from '../config'
 import { plainText } from '../http/responses'
-import { forwardableHeaders, responseHeaders } from './headers'
+import { forCaller, forwardableHeaders } from './headers'
 
 export type ForwardOptions = {
   /** Path on the provider, already validated and encoded, starting with `/`. */
@@ -46,27 +46,24 @@ export async function forward(config: Config, request: Request, options: Forward
     options.path,
   )
   if ('fault' in sent) return plainText(sent.fault, sent.message)
-  const upstream = sent.response
-  return new Response(upstream.body, {
-    status: upstream.status,
-    statusText: upstream.statusText,
-    headers: responseHeaders(upstream.headers),
-  })
+  return forCaller(sent.response)
 }
 
 export type Sent = { response: Response } | { fault: 502 | 504; message: string }
 
 /**
  * One request to the provider under the upstream deadline, redirects returned
- * rather than followed. The deadline bounds sending the request and waiting
+ * rather than followed. `init` is the caller's own, completed here rather than copied. The deadline bounds sending the request and waiting
  * for the response head; a body already streaming (logs with follow, events)
  * may run on. A fault is a value, so callers decide how to report it.
  */
-export async function send(config: Config, url: URL, init: RequestInit, what: string): Promise<Sent> {
+export async function send(config: Config, url: string, init: RequestInit, what: string): Promise<Sent> {
   const deadline = new AbortController()
+  init.redirect = 'manual'
+  init.signal = deadline.signal
   const timer = setTimeout(() => deadline.abort(), config.upstreamTimeoutMs)
   try {
-    return { response: await fetch(url, { ...init, redirect: 'manual', signal: deadline.signal }) }
+    return { response: await fetch(url, init) }
   } catch (error) {
     if (deadline.signal.aborted) {
       return {
@@ -81,22 +78,25 @@ export async function send(config: Config, url: URL, init: RequestInit, what: st
   }
 }
 
+// A dot segment as the WHATWG URL parser (what fetch() uses) reads one in an http URL's path: `.` or `..`
+// in any mix of literal and %2e, between `/` or `\` (both separators for http) and the path's end.
+const DOT_SEGMENT = /(?:^|[/\\])(?:\.|%2e){1,2}(?:[/\\?#]|$)/i
+
 /**
- * The provider URL for a call, resolved the way `fetch` will resolve it, or
- * undefined when that lands outside the call's scope. Paths reaching here are
- * validated already; this is the last line of defence, on what is really sent.
+ * The provider URL for a call, or undefined when fetch() would resolve it
+ * outside the call's scope. Paths reaching here are validated already; this is
+ * the last line of defence, on the very string fetch() gets: it must start
+ * with the scope and hold no segment the URL parser would resolve away.
  */
 export function providerUrl(
   config: Config,
   options: Pick<ForwardOptions, 'path' | 'scope' | 'search'>,
-): URL | undefined {
-  const url = URL.parse(`${config.providerUrl}${options.path}${options.search ?? ''}`)
-  if (url === null) return undefined
-  const scope = config.providerPath + (options.scope ?? options.path)
-  const path = url.pathname
+): string | undefined {
+  const { path } = options
+  const scope = options.scope ?? path
   const inside =
-    url.origin === config.providerOrigin &&
     path.startsWith(scope) &&
-    (path.length === scope.length || path.charCodeAt(scope.length) === 47) // '/'
-  return inside ? url : undefined
+    (path.length === scope.length || path.charCodeAt(scope.length) === 47) && // '/'
+    !DOT_SEGMENT.test(path)
+  return inside ? config.providerUrl + path + (options.search ?? '') : undefined
 }

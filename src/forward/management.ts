@@ -15,7 +15,7 @@ export type ManagementCall = {
  * credentials, and only what the gateway has validated of the query and body.
  */
 export function toProvider(c: Context<AppEnv>, path: string, call: ManagementCall = {}): Promise<Response> {
-  return forward(c.var.config, c.req.raw, {
+  return forward(c.get('config'), c.req.raw, {
     path,
     search: call.query ? searchOf(call.query) : '',
     authenticate: true,

@@ -28,7 +28,7 @@ function guardFor(credentials: NonNullable<Config['credentials']>): MiddlewareHa
  * the router would read differently from this check can only be over-guarded.
  */
 export const gatewayAuth = createMiddleware<AppEnv>(async function gatewayAuth(c, next) {
-  const credentials = c.var.config.credentials
+  const credentials = c.get('config').credentials
   if (!credentials || isPublicPath(c.req.url)) return next()
   return guardFor(credentials)(c, next)
 })

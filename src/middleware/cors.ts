@@ -28,7 +28,7 @@ function corsFor(origins: readonly string[]): MiddlewareHandler {
  * OPTIONS invocation still reaches its function.
  */
 export const gatewayCors = createMiddleware<AppEnv>(async function gatewayCors(c, next) {
-  const origins = c.var.config.corsOrigins
+  const origins = c.get('config').corsOrigins
   if (origins.length === 0) return next()
   if (c.req.method === 'OPTIONS' && !c.req.header('access-control-request-method')) return next()
   return corsFor(origins)(c, next)

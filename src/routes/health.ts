@@ -7,7 +7,7 @@ import { methodNotAllowed } from '../http/allow'
 export const healthRoutes = new Hono<AppEnv>()
   .get('/healthz', (c) =>
     // Only what a health check needs: no query and none of the caller's headers beside the gateway's credentials.
-    forward(c.var.config, c.req.raw, {
+    forward(c.get('config'), c.req.raw, {
       path: '/healthz',
       headers: new Headers(),
       body: null,
