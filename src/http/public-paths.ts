@@ -6,6 +6,10 @@ import { splitUrl } from './url'
 // Anything may follow a function's name (the `s` flag: newlines included): invocations are never guarded.
 const PUBLIC = /^\/(?:(?:function|async-function)\/[-a-zA-Z_0-9.]+(?:\/.*)?|healthz|metrics)?$/s
 
+// What canonicalPath() acts on: escapes, backslashes, dots, parameters, white space, empty segments.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are trimmed like white space
+const NORMALISABLE = /[%\\.;\s\x00-\x1f\x7f-\uffff]|\/\//
+
 /**
  * True only when the path is public both as sent and after every
  * normalisation a server behind us might apply (percent-decoding, repeated or
@@ -16,6 +20,9 @@ const PUBLIC = /^\/(?:(?:function|async-function)\/[-a-zA-Z_0-9.]+(?:\/.*)?|heal
 export function isPublicPath(url: string): boolean {
   const raw = splitUrl(url).path
   if (!PUBLIC.test(raw)) return false
+  // Nearly every invocation: nothing that decoding, separators, dot segments or trimming could change,
+  // so the canonical form differs only in case, which PUBLIC does not mind.
+  if (!NORMALISABLE.test(raw)) return true
   const canonical = canonicalPath(raw)
   return canonical !== undefined && PUBLIC.test(canonical)
 }
