@@ -228,6 +228,37 @@ export function portalFlow({ run, credentials }: FlowOptions): void {
       await see(portal.replicas('wc'), '2/2')
     })
 
+    it('shows a cold start when an invocation wakes the function from zero', async () => {
+      const scaled = await api('/system/scale-function/wc', {
+        method: 'POST',
+        body: JSON.stringify({ serviceName: 'wc', replicas: 0 }),
+      })
+      expect(scaled.status).toBe(202)
+      await see(portal.replicas('wc'), '0/0')
+      const result = await portal.invoke('wake')
+      await see(result.locator('[data-status]'), '200')
+      await see(result.locator('.cold-start'), /^cold start \(\d+(\.\d+)? s\)$/)
+      await see(portal.replicas('wc'), '1/1')
+      await portal.screenshot('cold-start')
+    })
+
+    it("charts the function's traffic live from /metrics", async () => {
+      const panel = page.locator('.panel-metrics')
+      for (let i = 0; i < 6; i++) await api('/function/wc', { method: 'POST', body: `${i}` })
+      // The panel reads /metrics every two seconds; a rate needs two readings that differ.
+      await expect
+        .poll(
+          async () => Number(/Requests: ([\d.]+) req\/s/.exec((await panel.textContent()) ?? '')?.[1] ?? 0),
+          {
+            timeout: 20_000,
+          },
+        )
+        .toBeGreaterThan(0)
+      await see(panel, /Replicas \(desired\): \d+/)
+      expect(await panel.locator('svg[role="img"]').count()).toBe(3)
+      await portal.screenshot('traffic')
+    })
+
     it('reads like a phone app on a narrow screen', async () => {
       await page.setViewportSize({ width: 390, height: 844 })
       // The table's header row gives way to a label beside each value.

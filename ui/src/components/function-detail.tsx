@@ -5,6 +5,7 @@ import { DeletePanel } from './delete-panel'
 import { InvokePanel } from './invoke-panel'
 import { Chips } from './labels'
 import { LogsPanel } from './logs-panel'
+import { MetricsPanel } from './metrics-panel'
 import type { Panel, PanelProps } from './panel'
 import { Replicas } from './replicas'
 import { ScalePanel } from './scale-panel'
@@ -13,6 +14,7 @@ import { ScalePanel } from './scale-panel'
 const PANELS: Panel[] = [
   { id: 'invoke', title: 'Invoke', Component: InvokePanel },
   { id: 'scale', title: 'Scale', Component: ScalePanel },
+  { id: 'metrics', title: 'Traffic', Component: MetricsPanel },
   { id: 'logs', title: 'Logs', Component: LogsPanel },
   { id: 'delete', title: 'Delete', Component: DeletePanel },
 ]
