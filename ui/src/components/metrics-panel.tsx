@@ -1,5 +1,5 @@
 import { useRef } from 'preact/hooks'
-import { errorMessage } from '../api/http'
+import { ApiError, errorMessage } from '../api/http'
 import { type MetricsSample, rates, readMetrics } from '../api/metrics'
 import { usePoll } from '../hooks/use-poll'
 import type { PanelProps } from './panel'
@@ -33,7 +33,9 @@ export function MetricsPanel({ fn }: PanelProps) {
     <div class="metrics">
       {poll.error !== undefined && (
         <p class="error" role="status">
-          {errorMessage(poll.error)}
+          {poll.error instanceof ApiError && poll.error.status === 401
+            ? 'This gateway asks for a bearer token on /metrics (METRICS_TOKEN), which the portal does not have.'
+            : errorMessage(poll.error)}
         </p>
       )}
       <Sparkline label="Requests" unit="req/s" points={intervals.map((p) => ({ at: p.at, value: p.rps }))} />
