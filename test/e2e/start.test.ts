@@ -46,6 +46,22 @@ describe('npm start', () => {
     expect(after.availableReplicas).toBe(1)
   })
 
+  it('counts the invocations on /metrics', async () => {
+    const deadline = Date.now() + 15_000
+    let text = ''
+    while (Date.now() < deadline) {
+      text = await (await fetch(`${stack.gateway}/metrics`)).text()
+      if (
+        /^gateway_function_invocation_total\{function_name="wc\.openfaas-fn",code="200"\} [1-9]/m.test(text)
+      )
+        break
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    expect(text).toMatch(
+      /^gateway_function_invocation_total\{function_name="wc\.openfaas-fn",code="200"\} [1-9]/m,
+    )
+  })
+
   it('serves the portal at /ui/, where / redirects', async () => {
     const root = await fetch(`${stack.gateway}/`, { redirect: 'manual' })
     expect(root.headers.get('location')).toBe('/ui/')
