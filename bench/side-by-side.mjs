@@ -39,7 +39,8 @@ const HARNESS_CPU = 1
 // Without taskset or a second core the run still goes ahead, but says its numbers mix the Worker with its load.
 const pinned = canPin()
 const ORIGIN = 'https://app.example'
-// Case (4) is "everything on": a feature that adds work to invocations adds its setting here.
+// Case (4) is "everything on": a feature that adds work to invocations adds its setting here. Scale from
+// zero (a warm replica cache after the warm-up) and metrics counting are on by default, in (3) as well.
 const EVERY_FEATURE_ON = {
   BASIC_AUTH: 'true',
   BASIC_AUTH_USER: 'bench',

@@ -18,11 +18,28 @@ function stateOf(env: Bindings, key: string) {
   return env.FUNCTION_STATE.get(env.FUNCTION_STATE.idFromName(key))
 }
 
-async function ask(env: Bindings, config: Config, key: string, fn: FunctionRef): Promise<Readiness> {
-  const readiness = await stateOf(env, key).ready(fn, config)
-  if (readiness.kind === 'ready') replicaCache.set(key, true)
-  else if (readiness.kind === 'missing') replicaCache.set(key, false)
-  return readiness
+// Questions to a function's object in flight from this isolate: a burst asks once, not once per call.
+const asking = new Map<string, Promise<Readiness>>()
+
+async function askObject(env: Bindings, config: Config, key: string, fn: FunctionRef): Promise<Readiness> {
+  try {
+    const readiness = await stateOf(env, key).ready(fn, config)
+    if (readiness.kind === 'ready') replicaCache.set(key, true)
+    else if (readiness.kind === 'missing') replicaCache.set(key, false)
+    return readiness
+  } finally {
+    asking.delete(key)
+  }
+}
+
+function ask(env: Bindings, config: Config, key: string, fn: FunctionRef): Promise<Readiness> {
+  const pending = asking.get(key)
+  // Whoever joins a question already asked did not start a wake, whatever the answer says.
+  if (pending)
+    return pending.then((r) => (r.kind === 'ready' && r.coldStart ? { ...r, coldStart: false } : r))
+  const question = askObject(env, config, key, fn)
+  asking.set(key, question)
+  return question
 }
 
 /**
