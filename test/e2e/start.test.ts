@@ -98,7 +98,9 @@ describe('npm start', () => {
     expect(woken.status).toBe(200)
     expect((await woken.text()).trim().split(/\s+/)).toEqual(['0', '2', '7'])
     expect(Number(woken.headers.get('x-scale-from-zero-seconds'))).toBeGreaterThan(0)
-    const after = (await (await fetch(`${gateway}/system/function/wc`)).json()) as { availableReplicas: number }
+    const after = (await (await fetch(`${gateway}/system/function/wc`)).json()) as {
+      availableReplicas: number
+    }
     expect(after.availableReplicas).toBe(1)
   })
 
