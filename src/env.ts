@@ -4,6 +4,7 @@ import type { Config } from './config'
 export type Bindings = Env & {
   BASIC_AUTH_USER?: string
   BASIC_AUTH_PASSWORD?: string
+  CALLBACK_SIGNING_KEY?: string
 }
 
 export type AppEnv = {
