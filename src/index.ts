@@ -41,7 +41,9 @@ const app = new Hono<AppEnv>()
   .notFound(notFound)
   .onError(onError)
 
+export { CallLedger } from './durable/call-ledger'
 export { FunctionState } from './durable/function-state'
+export { asyncCounters } from './queue/counters'
 
 export default {
   fetch: app.fetch,
