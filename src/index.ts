@@ -7,6 +7,9 @@ import { withConfig } from './middleware/config'
 import { gatewayCors } from './middleware/cors'
 import { notFound, onError } from './middleware/errors'
 import { wellFormed } from './middleware/well-formed'
+import { consume } from './queue/consumer'
+import { asyncFunctionRoutes } from './routes/async-function'
+import { deadLettersRoutes } from './routes/dead-letters'
 import { functionRoutes } from './routes/function'
 import { functionsRoutes } from './routes/functions'
 import { healthRoutes } from './routes/health'
@@ -31,6 +34,8 @@ const app = new Hono<AppEnv>()
     }),
   )
   .route('/', functionRoutes)
+  .route('/', asyncFunctionRoutes)
+  .route('/', deadLettersRoutes)
   .route('/', functionsRoutes)
   .route('/', scaleRoutes)
   .route('/', secretsRoutes)
@@ -47,4 +52,5 @@ export { asyncCounters } from './queue/counters'
 
 export default {
   fetch: app.fetch,
+  queue: consume,
 } satisfies ExportedHandler<Env>

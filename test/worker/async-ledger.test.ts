@@ -1,10 +1,12 @@
 import { runDurableObjectAlarm } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { loadConfig } from '../../src/config'
 import { ledgerFor } from '../../src/queue/ledger'
 import type { AsyncMessage } from '../../src/queue/message'
+import { backoffSeconds, retryAfterMs } from '../../src/queue/retry'
 
-// The call ledger itself: its leases and expiry.
+// The call ledger itself (its leases and expiry), and the retry arithmetic.
 
 const HOUR = 3_600_000
 
@@ -81,5 +83,42 @@ describe('the call ledger', () => {
     await runDurableObjectAlarm(ledger)
     expect((await ledger.deadLetters(1000)).find((letter) => letter.callId === key.callId)).toBeUndefined()
     expect(await env.ASYNC_BODIES.head(bodyKey)).toBeNull()
+  })
+})
+
+describe('retry timing', () => {
+  const loaded = loadConfig({ ...env, ASYNC_RETRY_INITIAL: '10s', ASYNC_RETRY_MAX_WAIT: '120s' })
+  if (!loaded.ok) throw new Error(loaded.error)
+  const config = loaded.config
+
+  it('backs off exponentially from ASYNC_RETRY_INITIAL to ASYNC_RETRY_MAX_WAIT, with jitter of up to half', () => {
+    const spy = vi.spyOn(Math, 'random')
+    try {
+      spy.mockReturnValue(0.999_999)
+      expect([1, 2, 3, 4, 5, 6].map((n) => backoffSeconds(config, n))).toEqual([10, 20, 40, 80, 120, 120])
+      spy.mockReturnValue(0)
+      expect([1, 2, 3, 4, 5, 6].map((n) => backoffSeconds(config, n))).toEqual([5, 10, 20, 40, 60, 60])
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('never comes back sooner than Retry-After, and never later than a queue can delay', () => {
+    expect(backoffSeconds(config, 1, '90')).toBe(90)
+    expect(backoffSeconds(config, 1, new Date(Date.now() + 300_000).toUTCString())).toBeGreaterThanOrEqual(
+      299,
+    )
+    expect(backoffSeconds(config, 1, '999999')).toBe(43_200)
+    expect(backoffSeconds(config, 1, 'soon')).toBeLessThanOrEqual(10)
+  })
+
+  it.each([
+    ['120', 120_000],
+    ['0', 0],
+    ['', undefined],
+    ['soon', undefined],
+    ['-5', undefined],
+  ])('reads Retry-After %j as %s ms', (value, ms) => {
+    expect(retryAfterMs(value)).toBe(ms)
   })
 })
