@@ -14,6 +14,16 @@ export default defineConfig({
           // Read by the end-to-end tests, which point the gateway at the real dev provider.
           DEV_PROVIDER_URL: inject('devProviderUrl'),
           DEV_PROVIDER_SECRETS_MODE: inject('devProviderSecretsMode'),
+          CALLBACK_RECEIVER_URL: inject('callbackUrl'),
+          CALLBACK_SIGNING_KEY: inject('callbackSigningKey'),
+          // Retries within a second, not the production 10 s to 2 min.
+          ASYNC_RETRY_INITIAL: '1s',
+          ASYNC_RETRY_MAX_WAIT: '1s',
+        },
+        // Batches go to the consumer as soon as they are sent, not after wrangler.toml's 1 s.
+        queueConsumers: {
+          'edgefaas-async': { maxBatchTimeout: 0.05 },
+          'edgefaas-async-dlq': { maxBatchTimeout: 0.05 },
         },
       },
     })),

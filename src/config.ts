@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { parseByteSize } from './byte-size'
 import { parseDuration } from './duration'
 import { describeIssues } from './schemas/issues'
 import { dnsLabel } from './schemas/openfaas'
@@ -70,6 +71,78 @@ const origins = z.pipe(
 
 const optionalSecret = z.optional(z.string())
 
+const byteSize = z.pipe(
+  z.string(),
+  z.transform((raw, ctx) => {
+    const bytes = parseByteSize(raw)
+    if (bytes === undefined || bytes <= 0) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `"${raw}" is not a positive size (e.g. 10MiB, 512KB, 1048576)`,
+        input: raw,
+      })
+      return z.NEVER
+    }
+    return bytes
+  }),
+)
+
+// Each call may take this many function runs plus as many callback deliveries; both must fit under
+// the queue's own max_retries (100), which would otherwise dead-letter the message first.
+export const MAX_ATTEMPTS_LIMIT = 40
+
+const attempts = z.pipe(
+  z.string(),
+  z.transform((raw, ctx) => {
+    const n = Number(raw.trim())
+    if (!/^\d+$/.test(raw.trim()) || n < 1 || n > MAX_ATTEMPTS_LIMIT) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `"${raw}" is not a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}`,
+        input: raw,
+      })
+      return z.NEVER
+    }
+    return n
+  }),
+)
+
+/** `api.example.com` matches that host only; `*.example.com` any host below it (not itself). */
+const hosts = z.pipe(
+  z.string(),
+  z.transform((raw, ctx) => {
+    const list = raw
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean)
+    for (const entry of list) {
+      const host = entry.startsWith('*.') ? entry.slice(2) : entry
+      if (!URL.canParse(`http://${host}/`) || new URL(`http://${host}/`).hostname !== host) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `"${entry}" is not a host name like api.example.com or *.example.com`,
+          input: raw,
+        })
+        return z.NEVER
+      }
+    }
+    return list
+  }),
+)
+
+// Short keys make forgeable signatures; 32 characters is what `openssl rand -hex 16` prints.
+const SIGNING_KEY_MIN = 32
+const signingKey = z.optional(
+  z.string().check(
+    z.minLength(SIGNING_KEY_MIN, {
+      error: `must be at least ${SIGNING_KEY_MIN} characters (try openssl rand -hex 32)`,
+    }),
+  ),
+)
+
+// Queues cannot delay a message by more than 12 hours.
+const MAX_RETRY_WAIT_MS = 12 * 3_600_000
+
 /**
  * The Authorization header the gateway sends the provider. Credentials are
  * UTF-8, as browsers and curl send them and as the gateway's own check
@@ -98,6 +171,16 @@ const schema = z.pipe(
       REPLICA_CACHE_TTL: z._default(duration, 2_000),
       SYNC_INTERVAL: z._default(duration, 5_000),
       METRICS_TOKEN: optionalSecret,
+      MAX_ASYNC_BODY: z._default(byteSize, 10 * 1024 * 1024),
+      ASYNC_MAX_ATTEMPTS: z._default(attempts, 10),
+      ASYNC_RETRY_INITIAL: z._default(duration, 10_000),
+      ASYNC_RETRY_MAX_WAIT: z._default(duration, 120_000),
+      ASYNC_RECORD_TTL: z._default(duration, 7 * 24 * 3_600_000),
+      ASYNC_DEAD_LETTER_TTL: z._default(duration, 14 * 24 * 3_600_000),
+      ASYNC_DEAD_LETTER_QUEUE: z._default(z.string().check(z.minLength(1)), 'edgefaas-async-dlq'),
+      CALLBACK_ALLOWED_HOSTS: z._default(hosts, []),
+      CALLBACK_SIGNING_KEY: signingKey,
+      CALLBACK_TIMEOUT: z._default(duration, 30_000),
     })
     .check(
       z.superRefine((env, ctx) => {
@@ -109,6 +192,20 @@ const schema = z.pipe(
         // Basic auth joins user and password with the first ":", so a user containing one could never log in.
         if (env.BASIC_AUTH_USER?.includes(':'))
           ctx.addIssue({ code: 'custom', path: ['BASIC_AUTH_USER'], message: 'must not contain ":"' })
+      }),
+      z.superRefine((env, ctx) => {
+        if (env.ASYNC_RETRY_MAX_WAIT < env.ASYNC_RETRY_INITIAL)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ASYNC_RETRY_MAX_WAIT'],
+            message: 'must not be shorter than ASYNC_RETRY_INITIAL',
+          })
+        if (env.ASYNC_RETRY_MAX_WAIT > MAX_RETRY_WAIT_MS)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ASYNC_RETRY_MAX_WAIT'],
+            message: 'must be at most 12h, the longest a queue can delay a message',
+          })
       }),
     ),
   z.transform((env) => ({
@@ -124,6 +221,18 @@ const schema = z.pipe(
     replicaCacheTtlMs: env.REPLICA_CACHE_TTL,
     syncIntervalMs: env.SYNC_INTERVAL,
     metricsToken: env.METRICS_TOKEN,
+    async: {
+      maxBodyBytes: env.MAX_ASYNC_BODY,
+      maxAttempts: env.ASYNC_MAX_ATTEMPTS,
+      retryInitialMs: env.ASYNC_RETRY_INITIAL,
+      retryMaxWaitMs: env.ASYNC_RETRY_MAX_WAIT,
+      recordTtlMs: env.ASYNC_RECORD_TTL,
+      deadLetterTtlMs: env.ASYNC_DEAD_LETTER_TTL,
+      deadLetterQueue: env.ASYNC_DEAD_LETTER_QUEUE,
+      callbackHosts: env.CALLBACK_ALLOWED_HOSTS,
+      signingKey: env.CALLBACK_SIGNING_KEY,
+      callbackTimeoutMs: env.CALLBACK_TIMEOUT,
+    },
     credentials:
       env.BASIC_AUTH && env.BASIC_AUTH_USER && env.BASIC_AUTH_PASSWORD
         ? {

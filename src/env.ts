@@ -5,6 +5,7 @@ export type Bindings = Env & {
   BASIC_AUTH_USER?: string
   BASIC_AUTH_PASSWORD?: string
   METRICS_TOKEN?: string
+  CALLBACK_SIGNING_KEY?: string
 }
 
 export type AppEnv = {

@@ -8,7 +8,10 @@ import { withConfig } from './middleware/config'
 import { gatewayCors } from './middleware/cors'
 import { notFound, onError } from './middleware/errors'
 import { wellFormed } from './middleware/well-formed'
+import { consume } from './queue/consumer'
 import { alertRoutes } from './routes/alert'
+import { asyncFunctionRoutes } from './routes/async-function'
+import { deadLettersRoutes } from './routes/dead-letters'
 import { functionRoutes } from './routes/function'
 import { functionsRoutes } from './routes/functions'
 import { healthRoutes } from './routes/health'
@@ -35,6 +38,8 @@ const app = new Hono<AppEnv>()
     }),
   )
   .route('/', functionRoutes)
+  .route('/', asyncFunctionRoutes)
+  .route('/', deadLettersRoutes)
   .route('/', functionsRoutes)
   .route('/', scaleRoutes)
   .route('/', secretsRoutes)
@@ -48,11 +53,14 @@ const app = new Hono<AppEnv>()
   .notFound(notFound)
   .onError(onError)
 
+export { CallLedger } from './durable/call-ledger'
 export { FunctionState } from './durable/function-state'
 export { MetricsShard } from './durable/metrics-shard'
 export { ReplicaSync } from './durable/replica-sync'
+export { asyncCounters } from './queue/counters'
 
 export default {
   fetch: app.fetch,
+  queue: consume,
   scheduled: (_controller, env, ctx) => ctx.waitUntil(replicaSync(env).tick()),
 } satisfies ExportedHandler<Env>

@@ -12,6 +12,12 @@ export type Readiness =
   | { kind: 'timeout'; waitedMs: number }
   | { kind: 'fault'; message: string }
 
+/** What an isolate learns when it asks only whether a function exists: nothing is woken. */
+export type Lookup =
+  | { kind: 'found'; available: number; labels: Record<string, string> }
+  | { kind: 'missing' }
+  | { kind: 'fault'; message: string }
+
 /** A change made through the gateway's API, applied at once rather than discovered later. */
 export type Change = { kind: 'deployed' } | { kind: 'deleted' } | { kind: 'scaled'; replicas: number }
 
@@ -66,6 +72,22 @@ export class FunctionState extends DurableObject<Bindings> {
     return result.kind === 'ready' ? { ...result, coldStart: true } : result
   }
 
+  /**
+   * Whether the function exists, with its labels, without waking it: an
+   * asynchronous call is accepted for a function at zero, which wakes only
+   * when the queue delivers the call. A status seen during a wake is current
+   * enough for that.
+   */
+  async lookup(fn: FunctionRef, config: Config): Promise<Lookup> {
+    this.#calls++
+    const stored = this.#stored
+    const fresh = stored !== undefined && Date.now() - stored.at < STATUS_TTL_MS
+    const seen = stored && (fresh || this.#waking) ? stored.seen : await this.#refresh(fn, config)
+    if ('fault' in seen) return { kind: 'fault', message: seen.fault }
+    if (seen.kind === 'missing') return seen
+    return { kind: 'found', available: seen.available, labels: seen.labels }
+  }
+
   /** Applies a change made through the gateway, so the next invocation from any isolate acts on it. */
   async changed(change: Change): Promise<void> {
     if (change.kind === 'deployed') {
@@ -102,7 +124,7 @@ export class FunctionState extends DurableObject<Bindings> {
     })
   }
 
-  /** For tests and metrics: how many readiness calls this object has answered. */
+  /** For tests and metrics: how many readiness calls and lookups this object has answered. */
   async stats(): Promise<{ calls: number; seen: Seen | undefined }> {
     return { calls: this.#calls, seen: this.#stored?.seen }
   }

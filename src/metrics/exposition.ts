@@ -1,3 +1,4 @@
+import type { AsyncCounters } from '../queue/counters'
 import type { Replicas } from '../scale/sync'
 import { BUCKETS, type Counts } from './batch'
 
@@ -5,7 +6,20 @@ export type MetricsView = {
   counts: Counts
   inflight: Record<string, number>
   replicas: Record<string, Replicas>
+  async: Record<string, AsyncCounters>
 }
+
+const ASYNC_FAMILIES: [keyof AsyncCounters, string, string][] = [
+  ['enqueued', 'gateway_async_enqueued_total', 'Asynchronous calls accepted onto the queue.'],
+  [
+    'completed',
+    'gateway_async_completed_total',
+    'Asynchronous calls that reached a final answer, whatever its status.',
+  ],
+  ['retried', 'gateway_async_retried_total', 'Asynchronous runs scheduled again after a retryable failure.'],
+  ['deadLettered', 'gateway_async_dead_lettered_total', 'Asynchronous calls moved to the dead-letter queue.'],
+  ['callbackFailures', 'gateway_async_callback_failures_total', 'Callback deliveries that failed.'],
+]
 
 // Label values are validated names, but escaping costs nothing and keeps the format sound whatever comes.
 const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
@@ -127,5 +141,15 @@ export function exposition(view: MetricsView): string {
         `gateway_service_available_replicas${labels({ function_name: fn })} ${view.replicas[fn]?.available ?? 0}`,
     ),
   )
+  const asyncFns = Object.keys(view.async).sort()
+  for (const [field, name, help] of ASYNC_FAMILIES) {
+    family(
+      lines,
+      name,
+      'counter',
+      help,
+      asyncFns.map((fn) => `${name}${labels({ function_name: fn })} ${view.async[fn]?.[field] ?? 0}`),
+    )
+  }
   return `${lines.join('\n')}\n`
 }

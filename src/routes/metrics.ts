@@ -6,6 +6,7 @@ import type { AppEnv } from '../env'
 import { methodNotAllowed } from '../http/allow'
 import { exposition } from '../metrics/exposition'
 import { readCounts } from '../metrics/read'
+import { asyncCounters } from '../queue/counters'
 
 const guards = new Map<string, MiddlewareHandler>()
 
@@ -23,11 +24,12 @@ const metricsToken = createMiddleware<AppEnv>(async function metricsToken(c, nex
 
 export const metricsRoutes = new Hono<AppEnv>()
   .get('/metrics', metricsToken, async (c) => {
-    const [{ counts, inflight }, replicas] = await Promise.all([
+    const [{ counts, inflight }, replicas, calls] = await Promise.all([
       readCounts(c.env),
       replicaSync(c.env).replicas(),
+      asyncCounters(c.env),
     ])
-    return c.body(exposition({ counts, inflight, replicas }), 200, {
+    return c.body(exposition({ counts, inflight, replicas, async: calls }), 200, {
       'content-type': 'text/plain; version=0.0.4; charset=utf-8',
     })
   })

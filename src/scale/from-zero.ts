@@ -14,7 +14,7 @@ export function functionRef(config: Config, target: { name: string; namespace?: 
 
 export const cacheKey = (fn: FunctionRef): string => `${fn.name}.${fn.namespace}`
 
-function stateOf(env: Bindings, key: string) {
+export function stateOf(env: Bindings, key: string) {
   return env.FUNCTION_STATE.get(env.FUNCTION_STATE.idFromName(key))
 }
 

@@ -155,7 +155,12 @@ afterAll(async () => {
 
 describe('Prometheus → AlertManager → gateway → provider', () => {
   it('serves an exposition that promtool parses, with no complaint but the names OpenFaaS fixed', async () => {
-    const text = await (await fetch(`${stack.gateway.url}/metrics`)).text()
+    // Invocations reach /metrics within about a second of being made.
+    let text = ''
+    await waitFor('the invocations on /metrics', 10_000, async () => {
+      text = await (await fetch(`${stack.gateway.url}/metrics`)).text()
+      return text.includes('function_name="loop.openfaas-fn",code="200"') ? true : undefined
+    })
     expect(text).toContain('gateway_function_invocation_total{function_name="loop.openfaas-fn",code="200"}')
     // promtool reads the exposition on stdin and prints every problem: a parse error, or a lint of names.
     // Two names are OpenFaaS's own (dashboards and alert rules use them), so their lint is expected.

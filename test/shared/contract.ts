@@ -80,11 +80,16 @@ export async function expectManagementContract(call: Call, namespace: string): P
   expect(invoked.status).toBe(200)
   expect(await invoked.text()).toBe('hello')
 
-  const single = await readJson(
-    await call('GET', `/system/function/${fn}${ns}`),
-    strict(FunctionStatus),
-    'status',
-  )
+  // Through the gateway invocationCount comes from its metrics, which count an invocation within about a second.
+  let single: FunctionStatus = { name: '' }
+  for (let i = 0; i < 100 && single.invocationCount !== 1; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 50))
+    single = await readJson(
+      await call('GET', `/system/function/${fn}${ns}`),
+      strict(FunctionStatus),
+      'status',
+    )
+  }
   expect(single).toMatchObject({ name: fn, namespace, invocationCount: 1, replicas: 1, availableReplicas: 1 })
   expect(single.createdAt).toBe(status?.createdAt)
   const list = await readJson(

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
+import { handleAsyncFunctions } from './async-functions.ts'
 import type { Recorded } from './recorded.ts'
 import { handleModelled } from './replicas.ts'
 
@@ -95,6 +96,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const body = await readBody(req, id)
   record(id, target, req, body)
   if (handleModelled(req, res, url, body.text)) return
+  if (handleAsyncFunctions(req, res, url, body)) return
 
   if (path.startsWith('/function/sse')) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })

@@ -1,6 +1,7 @@
 import { createExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it, vi } from 'vitest'
+import { parseByteSize } from '../../src/byte-size'
 import { parseConfig } from '../../src/config'
 import { parseDuration } from '../../src/duration'
 import worker from '../../src/index'
@@ -30,6 +31,19 @@ describe('configuration', () => {
       { CORS_ALLOWED_ORIGINS: 'https://ok.example,example.com/path' },
       'CORS_ALLOWED_ORIGINS "example.com/path" is not an origin',
     ],
+    [{ MAX_ASYNC_BODY: '10 parsecs' }, 'MAX_ASYNC_BODY "10 parsecs" is not a positive size'],
+    [{ ASYNC_MAX_ATTEMPTS: '0' }, 'ASYNC_MAX_ATTEMPTS "0" is not a whole number from 1 to 40'],
+    [{ ASYNC_MAX_ATTEMPTS: '41' }, 'ASYNC_MAX_ATTEMPTS "41" is not a whole number from 1 to 40'],
+    [
+      { ASYNC_RETRY_INITIAL: '2m', ASYNC_RETRY_MAX_WAIT: '1m' },
+      'ASYNC_RETRY_MAX_WAIT must not be shorter than ASYNC_RETRY_INITIAL',
+    ],
+    [{ ASYNC_RETRY_MAX_WAIT: '13h' }, 'ASYNC_RETRY_MAX_WAIT must be at most 12h'],
+    [
+      { CALLBACK_ALLOWED_HOSTS: 'api.example.com, https://x.example' },
+      'CALLBACK_ALLOWED_HOSTS "https://x.example" is not a host name',
+    ],
+    [{ CALLBACK_SIGNING_KEY: 'short' }, 'CALLBACK_SIGNING_KEY must be at least 32 characters'],
   ])('answers every request 500 naming the bad variable, and logs it: %j', async (vars, message) => {
     const t = tag()
     const logged = await loggedErrors(async () => {
@@ -73,6 +87,16 @@ describe('configuration', () => {
       REPLICA_CACHE_TTL: '500ms',
       SYNC_INTERVAL: '2s',
       METRICS_TOKEN: 'scrape-me',
+      MAX_ASYNC_BODY: '2MB',
+      ASYNC_MAX_ATTEMPTS: '3',
+      ASYNC_RETRY_INITIAL: '5s',
+      ASYNC_RETRY_MAX_WAIT: '1m',
+      ASYNC_RECORD_TTL: '24h',
+      ASYNC_DEAD_LETTER_TTL: '48h',
+      ASYNC_DEAD_LETTER_QUEUE: 'fns-dlq',
+      CALLBACK_ALLOWED_HOSTS: 'Hooks.example.com, *.example.net',
+      CALLBACK_SIGNING_KEY: 'k'.repeat(32),
+      CALLBACK_TIMEOUT: '10s',
     })
     expect(result).toEqual({
       ok: true,
@@ -89,6 +113,18 @@ describe('configuration', () => {
         replicaCacheTtlMs: 500,
         syncIntervalMs: 2_000,
         metricsToken: 'scrape-me',
+        async: {
+          maxBodyBytes: 2_000_000,
+          maxAttempts: 3,
+          retryInitialMs: 5_000,
+          retryMaxWaitMs: 60_000,
+          recordTtlMs: 86_400_000,
+          deadLetterTtlMs: 172_800_000,
+          deadLetterQueue: 'fns-dlq',
+          callbackHosts: ['hooks.example.com', '*.example.net'],
+          signingKey: 'k'.repeat(32),
+          callbackTimeoutMs: 10_000,
+        },
         credentials: { username: 'admin', password: 'pw', header: `Basic ${btoa('admin:pw')}` },
       },
     })
@@ -110,6 +146,18 @@ describe('configuration', () => {
         replicaCacheTtlMs: 2_000,
         syncIntervalMs: 5_000,
         metricsToken: undefined,
+        async: {
+          maxBodyBytes: 10 * 1024 * 1024,
+          maxAttempts: 10,
+          retryInitialMs: 10_000,
+          retryMaxWaitMs: 120_000,
+          recordTtlMs: 7 * 24 * 3_600_000,
+          deadLetterTtlMs: 14 * 24 * 3_600_000,
+          deadLetterQueue: 'edgefaas-async-dlq',
+          callbackHosts: [],
+          signingKey: undefined,
+          callbackTimeoutMs: 30_000,
+        },
         credentials: undefined,
       },
     })
@@ -142,5 +190,22 @@ describe('parseDuration', () => {
 
   it.each(['', 's', '10 s', '2sec', '-5s', '1d', 'abc', '1m x'])('rejects %j', (text) => {
     expect(parseDuration(text)).toBeUndefined()
+  })
+})
+
+describe('parseByteSize', () => {
+  it.each([
+    ['1048576', 1_048_576],
+    ['10MiB', 10_485_760],
+    ['10 MB', 10_000_000],
+    ['512kib', 524_288],
+    ['1GB', 1_000_000_000],
+    ['7b', 7],
+  ])('%s is %i bytes', (text, bytes) => {
+    expect(parseByteSize(text)).toBe(bytes)
+  })
+
+  it.each(['', 'MB', '1.5MB', '-1', '10 parsecs', '1TB'])('rejects %j', (text) => {
+    expect(parseByteSize(text)).toBeUndefined()
   })
 })

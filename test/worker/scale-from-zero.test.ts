@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config'
 import worker from '../../src/index'
+import { existence } from '../../src/scale/existence'
 import { gatewayWith, upstreamUrl } from './helpers'
 
 // Scale from zero against a provider stub that models replicas and cold
@@ -193,6 +194,23 @@ describe('scale from zero', () => {
     const name = await model()
     const res = await gatewayWith({ SCALE_FROM_ZERO: 'false' }, `/function/${name}`)
     expect(res.status).toBe(503)
+    expect((await modelled(name)).scaleCalls).toEqual([])
+  })
+
+  it('says whether a function exists, with its labels, without waking it', async () => {
+    const name = await model({ labels: { 'com.openfaas.retry.attempts': '3' } })
+    const loaded = loadConfig({ ...env, ...FAST })
+    if (!loaded.ok) throw new Error(loaded.error)
+    const fn = { name, namespace: 'openfaas-fn' }
+    expect(await existence(env, loaded.config, fn)).toEqual({ kind: 'found' })
+    expect(await stateOf(name).lookup(fn, loaded.config)).toEqual({
+      kind: 'found',
+      available: 0,
+      labels: { 'com.openfaas.retry.attempts': '3' },
+    })
+    const unknown = { name: `modelled-unknown-${counter++}`, namespace: 'openfaas-fn' }
+    expect(await existence(env, loaded.config, unknown)).toEqual({ kind: 'missing' })
+    await new Promise((resolve) => setTimeout(resolve, 400))
     expect((await modelled(name)).scaleCalls).toEqual([])
   })
 

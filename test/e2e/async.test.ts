@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '../../scripts/production-worker.mjs'
+
+// Asynchronous calls end to end under `npm start`: the queue, its consumer, R2 and the Durable Objects all
+// run locally under `wrangler dev`; the function is a real process of the dev provider and the callback
+// receiver a real server on loopback.
+
+type Received = { headers: IncomingHttpHeaders; body: string }
+
+async function poll<T>(what: string, attempt: () => Promise<T | undefined>, tries = 240): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = await attempt().catch(() => undefined)
+    if (value !== undefined) return value
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+let child: ChildProcess
+let gateway: string
+let output = ''
+let receiver: Server
+let receiverUrl: string
+const received: Received[] = []
+const stateDir = mkdtempSync(join(tmpdir(), 'edgefaas-async-'))
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
+
+  const [gatewayPort, providerPort] = [await freePort(), await freePort()]
+  gateway = `http://127.0.0.1:${gatewayPort}`
+  child = spawn(process.execPath, ['scripts/start.mjs'], {
+    env: {
+      ...process.env,
+      EDGEFAAS_GATEWAY_PORT: String(gatewayPort),
+      EDGEFAAS_PROVIDER_PORT: String(providerPort),
+      EDGEFAAS_STATE_DIR: stateDir,
+      EDGEFAAS_COLD_START_MS: '50',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  child.stdout?.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr?.on('data', (chunk) => {
+    output += chunk
+  })
+  await poll('the gateway to answer /healthz', async () => {
+    const res = await fetch(`${gateway}/healthz`)
+    return res.status === 200 ? true : undefined
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}\n${output}`)
+  })
+  const deploy = await fetch(`${gateway}/system/functions`, {
+    method: 'POST',
+    body: JSON.stringify({ service: 'wc', image: 'functions/alpine:latest', envProcess: 'wc' }),
+  })
+  expect(deploy.status).toBe(202)
+  await poll('wc to answer', async () => {
+    const res = await fetch(`${gateway}/function/wc`, { method: 'POST', body: 'x' })
+    return res.status === 200 ? true : undefined
+  })
+}, 90_000)
+
+afterAll(async () => {
+  if (child?.pid && child.exitCode === null) {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {}
+  }
+  await new Promise<void>((resolve) => {
+    receiver?.closeAllConnections()
+    receiver ? receiver.close(() => resolve()) : resolve()
+  })
+  rmSync(stateDir, { recursive: true, force: true })
+})
+
+describe('npm start: asynchronous invocations', () => {
+  it('accepts a call with 202 and POSTs the function answer to the callback', async () => {
+    const res = await fetch(`${gateway}/async-function/wc`, {
+      method: 'POST',
+      body: 'hello edge world',
+      headers: { 'x-callback-url': `${receiverUrl}/cb` },
+    })
+    expect(res.status).toBe(202)
+    const callId = res.headers.get('x-call-id')
+    const callback = await poll('the callback', async () =>
+      received.find((r) => r.headers['x-call-id'] === callId),
+    )
+    expect(callback.body.trim().split(/\s+/)).toEqual(['0', '3', '16'])
+    expect(callback.headers['x-function-status']).toBe('200')
+    expect(callback.headers['x-function-name']).toBe('wc')
+  })
+
+  it('carries a body too large for a queue message through R2', async () => {
+    const body = 'word '.repeat(200_000)
+    const res = await fetch(`${gateway}/async-function/wc`, {
+      method: 'POST',
+      body,
+      headers: { 'x-callback-url': `${receiverUrl}/cb` },
+    })
+    expect(res.status).toBe(202)
+    const callId = res.headers.get('x-call-id')
+    const callback = await poll('the callback', async () =>
+      received.find((r) => r.headers['x-call-id'] === callId),
+    )
+    expect(callback.body.trim().split(/\s+/)).toEqual(['0', '200000', String(body.length)])
+  })
+
+  it('answers 404 for a function that does not exist, and serves the dead-letter list', async () => {
+    const res = await fetch(`${gateway}/async-function/nope`, { method: 'POST', body: 'x' })
+    expect(res.status).toBe(404)
+    expect(await res.text()).toBe('no such function: nope.openfaas-fn\n')
+    const letters = await fetch(`${gateway}/system/async/dead-letters`)
+    expect(letters.status).toBe(200)
+    expect(Array.isArray(await letters.json())).toBe(true)
+  })
+})

@@ -1,0 +1,164 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import worker from '../../src/index'
+import type { AsyncMessage } from '../../src/queue/message'
+import {
+  awaitCallbacks,
+  callbacks,
+  callbackTo,
+  captureWarnings,
+  defineFunction,
+  header,
+  runs,
+} from './async-helpers'
+import { gateway, loggedErrors, received, tag } from './helpers'
+
+// The consumer driven by hand, as the queue drives it, to deliver the same message again: at-least-once
+// delivery must not mean at-least-once runs.
+
+function message(name: string, callbackUrl?: string, headers: [string, string][] = []): AsyncMessage {
+  const callId = crypto.randomUUID()
+  return {
+    v: 1,
+    callId,
+    nonce: crypto.randomUUID(),
+    fn: { name, namespace: 'openfaas-fn' },
+    target: { name, rest: '', search: '' },
+    method: 'POST',
+    headers: [['x-call-id', callId], ['content-type', 'text/plain'], ...headers],
+    body: { inline: new TextEncoder().encode(`body of ${callId}`) },
+    ...(callbackUrl ? { callbackUrl } : {}),
+    enqueuedAt: Date.now(),
+  }
+}
+
+/** Delivers messages once to the queue handler, as one batch, with `vars` over the deployment's env. */
+async function deliver(bodies: unknown[], vars: Record<string, string> = {}) {
+  const batch = createMessageBatch(
+    'edgefaas-async',
+    bodies.map((body, i) => ({
+      id: `msg-${i}-${crypto.randomUUID()}`,
+      timestamp: new Date(),
+      attempts: 1,
+      body,
+    })),
+  )
+  const ctx = createExecutionContext()
+  await worker.queue(batch, { ...env, ...vars }, ctx)
+  const result = await getQueueResult(batch, ctx)
+  return { result, ids: batch.messages.map((m) => m.id) }
+}
+
+describe('redelivered messages', () => {
+  it('does not run a completed call again, nor call back twice', async () => {
+    const name = await defineFunction()
+    const cb = callbackTo()
+    const call = message(name, cb.url)
+    const first = await deliver([call])
+    expect(first.result.explicitAcks).toEqual(first.ids)
+    expect(await awaitCallbacks(cb.id)).toHaveLength(1)
+    const again = await deliver([call])
+    expect(again.result.explicitAcks).toEqual(again.ids)
+    expect(again.result.retryMessages).toEqual([])
+    expect(await runs(name)).toEqual({ [call.callId]: 1 })
+    expect((await callbacks(cb.id)).callbacks).toHaveLength(1)
+  })
+
+  it('retries only the callback when it was not delivered', async () => {
+    const name = await defineFunction()
+    const warnings = captureWarnings()
+    const cb = callbackTo('?fail=1')
+    const call = message(name, cb.url)
+    const first = await deliver([call])
+    expect(first.result.explicitAcks).toEqual([])
+    // (getQueueResult reports which messages were retried, not their delays.)
+    expect(first.result.retryMessages.map((m) => m.msgId)).toEqual(first.ids)
+    expect((await callbacks(cb.id)).attempts).toBe(1)
+    expect(warnings).toEqual([`async call ${call.callId}: the callback ${cb.url} answered 503`])
+    const again = await deliver([call])
+    expect(again.result.explicitAcks).toEqual(again.ids)
+    const [callback] = await awaitCallbacks(cb.id)
+    expect(callback?.text).toBe(`body of ${call.callId}`)
+    expect(await runs(name)).toEqual({ [call.callId]: 1 })
+  })
+
+  it('runs a call delivered twice at the same time once; the other delivery comes back later', async () => {
+    const name = await defineFunction()
+    const call = message(name)
+    const [a, b] = await Promise.all([deliver([call]), deliver([call])])
+    const retried = [...(a?.result.retryMessages ?? []), ...(b?.result.retryMessages ?? [])]
+    const acked = [...(a?.result.explicitAcks ?? []), ...(b?.result.explicitAcks ?? [])]
+    expect(acked).toHaveLength(1)
+    expect(retried).toHaveLength(1)
+    expect(await runs(name)).toEqual({ [call.callId]: 1 })
+  })
+
+  it('acks each message on its own: one that cannot be a call does not redeliver its batch', async () => {
+    const good = await defineFunction()
+    const failing = await defineFunction({ fail: 1, code: 503 })
+    const calls = [message(good), { not: 'a call' }, message(failing)]
+    let outcome: Awaited<ReturnType<typeof deliver>> | undefined
+    const logged = await loggedErrors(async () => {
+      outcome = await deliver(calls)
+    })
+    expect(logged).toContain('which is not an asynchronous call')
+    const [goodId, poisonId, failingId] = outcome?.ids ?? []
+    expect(outcome?.result.retryBatch.retry).toBe(false)
+    expect(outcome?.result.ackAll).toBe(false)
+    expect(outcome?.result.explicitAcks.sort()).toEqual([goodId, poisonId].sort())
+    expect(outcome?.result.retryMessages.map((m) => m.msgId)).toEqual([failingId])
+  })
+})
+
+describe('dead letters', () => {
+  it('are recognised on any queue, so a misnamed ASYNC_DEAD_LETTER_QUEUE cannot drop them', async () => {
+    const name = await defineFunction()
+    const call = message(name)
+    const { result, ids } = await deliver([
+      { message: call, deadLetter: { kind: 'function', reason: 'sent by a test', attempts: 1 } },
+    ])
+    expect(result.explicitAcks).toEqual(ids)
+    expect(await runs(name)).toEqual({})
+    const letters = (await (await gateway('/system/async/dead-letters')).json()) as {
+      callId: string
+      reason: string
+    }[]
+    expect(letters.find((letter) => letter.callId === call.callId)?.reason).toBe('sent by a test')
+  })
+})
+
+describe('callbacks', () => {
+  it('never carry the gateway credentials, nor do invocations', async () => {
+    const name = await defineFunction()
+    const cb = callbackTo()
+    const t = tag()
+    await deliver([message(name, cb.url, [['x-test-id', t.id]])], {
+      BASIC_AUTH: 'true',
+      BASIC_AUTH_USER: 'admin',
+      BASIC_AUTH_PASSWORD: 'gateway-secret',
+    })
+    const [callback] = await awaitCallbacks(cb.id)
+    expect(callback?.headers.authorization).toBeUndefined()
+    expect(JSON.stringify(callback)).not.toContain(btoa('admin:gateway-secret'))
+    expect((await received(t.id))[0]?.headers.authorization).toBeUndefined()
+  })
+
+  it('are signed only with CALLBACK_SIGNING_KEY set, and the README snippet checks the signature', async () => {
+    const name = await defineFunction()
+    const signed = callbackTo()
+    const unsigned = callbackTo()
+    await deliver([message(name, signed.url)])
+    await deliver([message(name, unsigned.url)], { CALLBACK_SIGNING_KEY: '' })
+    const [withKey] = await awaitCallbacks(signed.id)
+    const [withoutKey] = await awaitCallbacks(unsigned.id)
+    expect(withKey && header(withKey, 'x-callback-signature')).toMatch(/^sha256=[0-9a-f]{64}$/)
+    expect(
+      Math.abs(Number(withKey && header(withKey, 'x-callback-timestamp')) - Date.now() / 1000),
+    ).toBeLessThan(10)
+    expect(withKey?.verified).toBe(true)
+    expect(withKey?.tamperedVerified).toBe(false)
+    expect(withoutKey?.headers['x-callback-signature']).toBeUndefined()
+    expect(withoutKey?.verified).toBe(false)
+  })
+})
