@@ -75,18 +75,17 @@ export async function autoscale(
 async function readinessCalls(
   env: Bindings,
   functions: Record<string, Replicas>,
-): Promise<Record<string, number>> {
+): Promise<Record<string, number | 'unreachable'>> {
   const watched = Object.entries(functions).filter(
     ([, f]) => f.replicas > 0 && scaleLabels(f.labels, () => {}).zero,
   )
-  const calls: Record<string, number> = {}
+  const calls: Record<string, number | 'unreachable'> = {}
   await Promise.all(
     watched.map(async ([key]) => {
       try {
         calls[key] = (await env.FUNCTION_STATE.get(env.FUNCTION_STATE.idFromName(key)).stats()).calls
       } catch (error) {
-        // Not knowing counts as having been asked: the idler waits rather than risk cutting a call off.
-        calls[key] = -1
+        calls[key] = 'unreachable'
         console.warn(`idler: ${key}: cannot ask its state object, not idling it yet:`, String(error))
       }
     }),

@@ -101,7 +101,7 @@ export type Observed = {
    * call when it has not asked for REPLICA_CACHE_TTL, before the call's
    * counts are flushed (at its end): so a long call is heard of as it starts.
    */
-  asked?: number
+  asked?: number | 'unreachable'
 }
 
 export type Plan = {
@@ -109,6 +109,22 @@ export type Plan = {
   change?: { action: 'up' | 'down' | 'idle'; to: number }
   /** When this function needs another tick; undefined when only traffic (or cron) should bring one. */
   nextAt?: number
+}
+
+/**
+ * Whether the function's FunctionState was asked since the last tick: a call
+ * started, though its counts may come only when it ends. The object counts in
+ * memory: fewer than before means it restarted (it is evicted when idle), and
+ * then any count at all was a call. Not reachable counts as asked, so the
+ * idler waits rather than risk cutting a call off. Updates `state.asked`.
+ */
+function heardOfACall(state: FunctionScaling, asked: Observed['asked']): boolean {
+  if (asked === 'unreachable') return true
+  const before = state.asked
+  if (asked === undefined) delete state.asked
+  else state.asked = asked
+  if (asked === undefined || before === undefined) return false
+  return asked > before || (asked < before && asked > 0)
 }
 
 function autoscaleVerdict(observed: Observed, settings: Settings, input: AutoscaleInput): Verdict {
@@ -157,11 +173,7 @@ export function plan(
   }
   // Woken from 0 (by an invocation or by hand): the idle clock starts again.
   if (state.lastSeen === 0 && current > 0) state.activeAt = now
-  // Asked since the last tick: a call started, though its counts may come only when it ends.
-  if (observed.asked !== undefined && state.asked !== undefined && observed.asked !== state.asked)
-    state.activeAt = now
-  if (observed.asked === undefined) delete state.asked
-  else state.asked = observed.asked
+  if (heardOfACall(state, observed.asked)) state.activeAt = now
   const { samples, rps } = measureRate(state.samples, sample, settings.intervalMs)
   state.samples = samples
   const gauge = observed.inflight[key] ?? 0

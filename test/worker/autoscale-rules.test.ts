@@ -331,6 +331,35 @@ describe('keeping the loop going', () => {
     expect(tick(zero, 1, idled.state, NOW + 101_000, 1).nextAt).toBe(NOW + 121_000)
   })
 
+  it.each([
+    ['asked once more: a call started', 5, 6, true],
+    ['not asked', 5, 5, false],
+    ['restarted (evicted when idle) and not asked since', 5, 0, false],
+    ['restarted and asked since', 5, 2, true],
+    ['not reachable: counted as asked, so nothing is cut off', 5, 'unreachable', true],
+  ] as const)('hears of a call from the function’s state object: %s', (_name, before, after, heard) => {
+    const zero = { 'com.openfaas.scale.zero': 'true', 'com.openfaas.scale.zero-duration': '20s' }
+    const observe = (asked: number | 'unreachable', now: number) =>
+      plan(
+        'f.ns',
+        previous,
+        {
+          replicas: { replicas: 1, available: 1, labels: zero },
+          counts: {},
+          inflight: {},
+          stale: false,
+          floor: 0,
+          asked,
+        },
+        settings,
+        now,
+        () => {},
+      )
+    let previous: FunctionScaling | undefined
+    previous = observe(before, NOW).state
+    expect(observe(after, NOW + 5_000).state.activeAt).toBe(heard ? NOW + 5_000 : NOW)
+  })
+
   it('never idles sooner than isolates may go on trusting a ready function, and says so', () => {
     const warnings: string[] = []
     const short = { 'com.openfaas.scale.zero': 'true', 'com.openfaas.scale.zero-duration': '2s' }
