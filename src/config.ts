@@ -42,6 +42,35 @@ const duration = z.pipe(
   }),
 )
 
+/** A duration that may be 0, for windows where "none" is a meaningful choice. */
+const durationOrZero = z.pipe(
+  z.string(),
+  z.transform((raw, ctx) => {
+    const ms = parseDuration(raw)
+    if (ms === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `"${raw}" is not a duration (e.g. 60s, 1m30s, 0s)`,
+        input: raw,
+      })
+      return z.NEVER
+    }
+    return ms
+  }),
+)
+
+const positiveNumber = z.pipe(
+  z.string(),
+  z.transform((raw, ctx) => {
+    const value = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(raw) ? Number(raw) : Number.NaN
+    if (!(value > 0)) {
+      ctx.issues.push({ code: 'custom', message: `"${raw}" is not a number above 0`, input: raw })
+      return z.NEVER
+    }
+    return value
+  }),
+)
+
 const bool = z.pipe(
   z.enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' }),
   z.transform((v) => v === 'true' || v === '1'),
@@ -170,6 +199,10 @@ const schema = z.pipe(
       SCALE_FROM_ZERO_TIMEOUT: z._default(duration, 60_000),
       REPLICA_CACHE_TTL: z._default(duration, 2_000),
       SYNC_INTERVAL: z._default(duration, 5_000),
+      AUTOSCALE: z._default(bool, true),
+      AUTOSCALE_TARGET: z._default(positiveNumber, 50),
+      AUTOSCALE_DOWN_WINDOW: z._default(durationOrZero, 60_000),
+      IDLE_AFTER: z._default(duration, 15 * 60_000),
       METRICS_TOKEN: optionalSecret,
       MAX_ASYNC_BODY: z._default(byteSize, 10 * 1024 * 1024),
       ASYNC_MAX_ATTEMPTS: z._default(attempts, 10),
@@ -220,6 +253,10 @@ const schema = z.pipe(
     scaleFromZeroTimeoutMs: env.SCALE_FROM_ZERO_TIMEOUT,
     replicaCacheTtlMs: env.REPLICA_CACHE_TTL,
     syncIntervalMs: env.SYNC_INTERVAL,
+    autoscale: env.AUTOSCALE,
+    autoscaleTarget: env.AUTOSCALE_TARGET,
+    autoscaleDownWindowMs: env.AUTOSCALE_DOWN_WINDOW,
+    idleAfterMs: env.IDLE_AFTER,
     metricsToken: env.METRICS_TOKEN,
     async: {
       maxBodyBytes: env.MAX_ASYNC_BODY,

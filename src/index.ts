@@ -20,6 +20,7 @@ import { logsRoutes } from './routes/logs'
 import { metricsRoutes } from './routes/metrics'
 import { namespacesRoutes } from './routes/namespaces'
 import { scaleRoutes } from './routes/scale'
+import { scalingRoutes } from './routes/scaling'
 import { secretsRoutes } from './routes/secrets'
 import { uiRoutes } from './routes/ui'
 
@@ -49,6 +50,7 @@ const app = new Hono<AppEnv>()
   .route('/', healthRoutes)
   .route('/', metricsRoutes)
   .route('/', alertRoutes)
+  .route('/', scalingRoutes)
   .route('/', uiRoutes)
   .notFound(notFound)
   .onError(onError)

@@ -1,6 +1,9 @@
 import { DurableObject } from 'cloudflare:workers'
 import { loadConfig } from '../config'
 import type { Bindings } from '../env'
+import { readCounts } from '../metrics/read'
+import { autoscale, type ScalingState } from '../scale/autoscaler'
+import { type ScalingReport, scalingReport } from '../scale/report'
 import { type Replicas, syncReplicas } from '../scale/sync'
 
 type SyncState = {
@@ -9,26 +12,43 @@ type SyncState = {
   activeAt: number
   syncedAt: number
   faults: string[]
+  /** The autoscaler's and idler's memory per function. */
+  scaling: ScalingState
+  /** Replicas firing AlertManager alerts set, per function: the autoscaler never goes below them. */
+  floors: Record<string, number>
+  /** When a function needs the next tick even without traffic (a down window, an idle deadline). */
+  nextAt: number | undefined
 }
 
 const STATE_KEY = 'state'
 
 /**
- * The deployment's one replica sync: lists the provider's functions, refreshes
- * the replica gauges and every function's FunctionState, and forgets deleted
- * functions. Cron runs it each minute; while functions have traffic it repeats
- * every SYNC_INTERVAL from this object's alarm, and stops when traffic stops.
+ * The deployment's one replica sync, autoscaler and idler: lists the
+ * provider's functions, refreshes the replica gauges and every function's
+ * FunctionState, forgets deleted functions, then scales each function to its
+ * load. Cron runs it each minute; its alarm repeats it every SYNC_INTERVAL
+ * while there is traffic or a function is on its way down, and wakes it at
+ * the next idle deadline. Otherwise the loop stops until traffic or cron.
  */
 export class ReplicaSync extends DurableObject<Bindings> {
   #state: SyncState
+  #running: Promise<void> | undefined
+  /** Functions the last sync could not list, whose replicas are from before. */
+  #stale: string[] = []
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env)
-    this.#state = ctx.storage.kv.get<SyncState>(STATE_KEY) ?? {
+    const stored = ctx.storage.kv.get<Partial<SyncState>>(STATE_KEY)
+    // State stored before the autoscaler existed has no scaling fields; they start empty.
+    this.#state = {
       functions: {},
       activeAt: 0,
       syncedAt: 0,
       faults: [],
+      scaling: {},
+      floors: {},
+      nextAt: undefined,
+      ...stored,
     }
   }
 
@@ -40,15 +60,17 @@ export class ReplicaSync extends DurableObject<Bindings> {
 
   /** Invocations are happening: keep the loop running, starting it now if it stopped. */
   async activity(): Promise<void> {
-    this.#state.activeAt = Date.now()
+    const now = Date.now()
+    this.#state.activeAt = now
     this.#save()
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now())
+    // An alarm set for a distant idle deadline must not keep traffic waiting for its first tick.
+    const alarm = await this.ctx.storage.getAlarm()
+    if (alarm === null || alarm > now + this.#config.syncIntervalMs) await this.ctx.storage.setAlarm(now)
   }
 
   /** One sync now (the cron trigger's), then the loop goes on if there has been traffic. */
   async tick(): Promise<SyncState> {
-    await this.#sync()
-    await this.#continue()
+    await this.#run()
     return this.#state
   }
 
@@ -61,23 +83,78 @@ export class ReplicaSync extends DurableObject<Bindings> {
     return (await this.ctx.storage.getAlarm()) !== null
   }
 
+  /**
+   * An AlertManager alert for `key` fired and set it to `replicas`, or
+   * resolved (`replicas` undefined). While it fires the autoscaler keeps the
+   * function at least there and the idler leaves it alone.
+   */
+  async alerted(key: string, replicas: number | undefined): Promise<void> {
+    if (replicas === undefined) delete this.#state.floors[key]
+    else this.#state.floors[key] = replicas
+    this.#save()
+  }
+
+  /** What GET /system/scaling shows. */
+  async scaling(): Promise<ScalingReport> {
+    return scalingReport(this.#config, this.#state)
+  }
+
   override async alarm(): Promise<void> {
-    await this.#sync()
-    await this.#continue()
+    await this.#run()
+  }
+
+  /** Cron and the alarm can fire together; they share one run, so no function is scaled twice. */
+  #run(): Promise<void> {
+    this.#running ??= (async () => {
+      try {
+        await this.#sync()
+        await this.#autoscale()
+        await this.#continue()
+      } finally {
+        this.#running = undefined
+      }
+    })()
+    return this.#running
   }
 
   async #sync(): Promise<void> {
     const result = await syncReplicas(this.env, this.#config, this.#state.functions)
     for (const fault of result.faults) console.warn(`replica sync: ${fault}`)
+    this.#stale = result.stale
     this.#state = { ...this.#state, functions: result.functions, faults: result.faults, syncedAt: Date.now() }
+    this.#save()
+  }
+
+  async #autoscale(): Promise<void> {
+    let counts: Awaited<ReturnType<typeof readCounts>>
+    try {
+      counts = await readCounts(this.env)
+    } catch (error) {
+      // Without counts there is no load to act on; the next tick tries again.
+      console.warn('autoscaler: cannot read the metrics shards, skipping this tick:', String(error))
+      this.#state.nextAt = Date.now() + this.#config.syncIntervalMs
+      return
+    }
+    const { functions } = this.#state
+    for (const key of Object.keys(this.#state.floors)) if (!(key in functions)) delete this.#state.floors[key]
+    const result = await autoscale(
+      this.env,
+      this.#config,
+      { functions, stale: this.#stale, ...counts, floors: this.#state.floors },
+      this.#state.scaling,
+    )
+    this.#state.scaling = result.scaling
+    this.#state.nextAt = result.nextAt
     this.#save()
   }
 
   async #continue(): Promise<void> {
     const interval = this.#config.syncIntervalMs
-    // Two intervals without traffic and the loop stops; the next invocation or cron restarts it.
-    if (Date.now() - this.#state.activeAt < 2 * interval)
-      await this.ctx.storage.setAlarm(Date.now() + interval)
+    const now = Date.now()
+    // Two intervals without traffic and traffic no longer keeps the loop going; the next invocation restarts it.
+    const traffic = now - this.#state.activeAt < 2 * interval ? now + interval : undefined
+    const next = Math.min(traffic ?? Number.POSITIVE_INFINITY, this.#state.nextAt ?? Number.POSITIVE_INFINITY)
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next)
   }
 
   #save(): void {

@@ -4,7 +4,7 @@ import { functionStatus, scaleFunction } from '../forward/provider-api'
 import { methodNotAllowed } from '../http/allow'
 import { readJson } from '../http/input'
 import { plainText } from '../http/responses'
-import { alertReplicas } from '../scale/alert'
+import { alertReplicas, holdAtFloor } from '../scale/alert'
 import { changed } from '../scale/from-zero'
 import { scaleLabels } from '../scale/labels'
 import { AlertRequest, isDnsLabel } from '../schemas/openfaas'
@@ -13,7 +13,8 @@ import { AlertRequest, isDnsLabel } from '../schemas/openfaas'
  * AlertManager's webhook: each alert labelled with a `function_name`
  * (`name.namespace`, as the metrics label it) scales that function up while
  * firing and back to its minimum once resolved. Behind basic auth like every
- * /system route. Answers one line per alert saying what was done.
+ * /system route. Answers one line per alert saying what was done. While an
+ * alert fires, the autoscaler keeps the function at least where the alert set it.
  */
 export const alertRoutes = new Hono<AppEnv>()
   .post('/system/alert', async (c) => {
@@ -47,6 +48,7 @@ export const alertRoutes = new Hono<AppEnv>()
       const labels = scaleLabels(status.status.labels, (problem) => console.warn(`${key}: ${problem}`))
       const current = status.status.replicas ?? 0
       const replicas = alertReplicas(current, labels, alert.status)
+      if (replicas !== undefined) await holdAtFloor(c.env, key, alert.status, replicas)
       if (replicas === undefined || replicas === current) {
         lines.push(
           `${key}: ${alert.status}, stays at ${current} (${replicas === undefined ? 'alert scaling off' : 'no change'})`,

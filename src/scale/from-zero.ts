@@ -2,7 +2,7 @@ import type { Config } from '../config'
 import type { Change, Readiness } from '../durable/function-state'
 import type { Bindings } from '../env'
 import type { FunctionRef } from '../forward/provider-api'
-import { replicaCache } from './replica-cache'
+import { replicaCache, staleReadyMs } from './replica-cache'
 
 /** Where background refreshes run: the request's ExecutionContext. */
 export type Background = { waitUntil(promise: Promise<unknown>): void }
@@ -46,8 +46,9 @@ function ask(env: Bindings, config: Config, key: string, fn: FunctionRef): Promi
  * Whether an invocation of `fn` may be forwarded. `undefined` means at once:
  * the function is known to be ready in this isolate (or scale from zero is
  * off), which costs no Durable Object call and no await. Past the freshness
- * window a ready entry is still used and refreshed in the background. Anything
- * else waits on the function's Durable Object, which wakes it from zero.
+ * window a ready entry is still used and refreshed in the background, for up
+ * to staleReadyMs. Anything else waits on the function's Durable Object,
+ * which wakes it from zero.
  */
 export function readiness(
   env: Bindings,
@@ -58,8 +59,11 @@ export function readiness(
   if (!config.scaleFromZero) return undefined
   const key = cacheKey(fn)
   const entry = replicaCache.get(key)
-  if (entry?.ready) {
-    if (Date.now() - entry.at > config.replicaCacheTtlMs) {
+  const age = entry ? Date.now() - entry.at : 0
+  // A function nobody here has called for longer than staleReadyMs may have been idled to 0 since (the
+  // idler tells only its own isolate): asking first lets the call wake it rather than meet no replica (503).
+  if (entry?.ready && age <= staleReadyMs(config.replicaCacheTtlMs)) {
+    if (age > config.replicaCacheTtlMs) {
       // Renewed now so that one refresh, not one per request, is in flight.
       replicaCache.set(key, true)
       background.waitUntil(ask(env, config, key, fn).catch(() => replicaCache.forget(key)))
@@ -67,7 +71,7 @@ export function readiness(
     return undefined
   }
   // Known missing, and recently: answered here, so requests for a deleted function do not all reach its object.
-  if (entry && Date.now() - entry.at <= config.replicaCacheTtlMs) return MISSING
+  if (entry && !entry.ready && age <= config.replicaCacheTtlMs) return MISSING
   return ask(env, config, key, fn)
 }
 

@@ -20,3 +20,13 @@ export const replicaCache = {
     entries.delete(key)
   },
 }
+
+/**
+ * How long a ready entry is used, past REPLICA_CACHE_TTL, while it refreshes
+ * in the background: 15 × REPLICA_CACHE_TTL (30 s at the default 2 s), so a
+ * function called at least that often in an isolate never waits for a
+ * Durable Object. Past it the call asks first. This bounds how long any
+ * isolate can go on forwarding to a function another isolate idled to 0,
+ * which is why the idler never idles after less.
+ */
+export const staleReadyMs = (replicaCacheTtlMs: number): number => 15 * replicaCacheTtlMs

@@ -5,7 +5,8 @@ import { listFunctions, listNamespaces } from '../forward/provider-api'
 /** One function's replicas as the provider last reported them, for the gauges and the scalers. */
 export type Replicas = { replicas: number; available: number; labels: Record<string, string> }
 
-export type SyncResult = { functions: Record<string, Replicas>; faults: string[] }
+/** `stale`: functions kept from before because their namespace could not be listed. */
+export type SyncResult = { functions: Record<string, Replicas>; faults: string[]; stale: string[] }
 
 function stateOf(env: Bindings, key: string) {
   return env.FUNCTION_STATE.get(env.FUNCTION_STATE.idFromName(key))
@@ -23,9 +24,11 @@ export async function syncReplicas(
   previous: Record<string, Replicas>,
 ): Promise<SyncResult> {
   const namespaces = await listNamespaces(config)
-  if ('fault' in namespaces) return { functions: previous, faults: [namespaces.fault] }
+  if ('fault' in namespaces)
+    return { functions: previous, faults: [namespaces.fault], stale: Object.keys(previous) }
   const functions: Record<string, Replicas> = {}
   const faults: string[] = []
+  const stale: string[] = []
   const listed = new Set<string>()
   const updates: Promise<void>[] = []
   for (const namespace of namespaces) {
@@ -33,7 +36,10 @@ export async function syncReplicas(
     if ('fault' in list) {
       faults.push(list.fault)
       for (const [key, replicas] of Object.entries(previous)) {
-        if (key.endsWith(`.${namespace}`)) functions[key] = replicas
+        if (key.endsWith(`.${namespace}`)) {
+          functions[key] = replicas
+          stale.push(key)
+        }
       }
       continue
     }
@@ -55,5 +61,5 @@ export async function syncReplicas(
     if (gone && !(key in functions)) updates.push(stateOf(env, key).changed({ kind: 'deleted' }))
   }
   await Promise.all(updates)
-  return { functions, faults }
+  return { functions, faults, stale }
 }

@@ -34,14 +34,14 @@ describe('scale labels', () => {
   }
 
   it('reads the labels, with defaults for those left out', () => {
-    expect(read({}).result).toEqual({ min: 1, max: 20, factor: 20 })
+    expect(read({}).result).toEqual({ min: 1, max: 20, factor: 20, type: 'rps', zero: false })
     expect(
       read({
         'com.openfaas.scale.min': '2',
         'com.openfaas.scale.max': '8',
         'com.openfaas.scale.factor': '50',
       }).result,
-    ).toEqual({ min: 2, max: 8, factor: 50 })
+    ).toMatchObject({ min: 2, max: 8, factor: 50 })
     expect(read({ 'com.openfaas.scale.min': '0' }).result.min).toBe(0)
     expect(read({}).warnings).toEqual([])
   })
@@ -76,7 +76,7 @@ describe('scale labels', () => {
     ],
   ])('a bad label %j: defaults %j and a warning', (l, expected, warning) => {
     const { result, warnings } = read(l)
-    expect(result).toEqual(expected)
+    expect(result).toEqual({ ...DEFAULT_SCALE, ...expected })
     expect(warnings.join('\n')).toContain(warning)
   })
 })

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config'
 import worker from '../../src/index'
 import { existence } from '../../src/scale/existence'
+import { replicaCache } from '../../src/scale/replica-cache'
 import { gatewayWith, upstreamUrl } from './helpers'
 
 // Scale from zero against a provider stub that models replicas and cold
@@ -115,6 +116,17 @@ describe('scale from zero', () => {
     await new Promise((resolve) => setTimeout(resolve, 80))
     expect((await call(`/function/${name}`, undefined, true)).status).toBe(200)
     expect((await stateOf(name).stats()).calls - before.calls).toBe(1)
+  })
+
+  it('asks first about a function this isolate last served long ago: it may have been idled since', async () => {
+    const name = await model({ replicas: 0, available: 0, coldStartMs: 100 })
+    // Served here a minute ago; since then the idler, in another isolate, scaled it to 0.
+    replicaCache.set(`${name}.openfaas-fn`, true, Date.now() - 60_000)
+    const res = await deployment(FAST)(`/function/${name}`, { method: 'POST', body: 'again' })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe(`served by ${name}: again`)
+    expect(Number(res.headers.get('x-scale-from-zero-seconds'))).toBeGreaterThan(0)
+    expect((await modelled(name)).scaleCalls).toEqual([1])
   })
 
   it('answers every waiter 504 naming the function when it never becomes ready, forwarding nothing', async () => {
