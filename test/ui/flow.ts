@@ -256,6 +256,10 @@ export function portalFlow({ run, credentials }: FlowOptions): void {
         .toBeGreaterThan(0)
       await see(panel, /Replicas \(desired\): \d+/)
       expect(await panel.locator('svg[role="img"]').count()).toBe(3)
+      // The replica sync runs every SYNC_INTERVAL while there is traffic, and the autoscaler with it.
+      await expect
+        .poll(async () => (await panel.locator('[data-autoscaler]').textContent()) ?? '', { timeout: 20_000 })
+        .toMatch(/^Autoscaler \(rps\): load /)
       await portal.screenshot('traffic')
     })
 

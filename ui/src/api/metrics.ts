@@ -72,3 +72,25 @@ export function rates(samples: MetricsSample[]): { at: number; rps: number; late
   }
   return points
 }
+
+/** What the autoscaler says of one function (GET /system/scaling), the fields the portal shows. */
+export type ScalingView = {
+  type: string
+  load: number | null
+  target: number
+  desired: number
+  status: { action: string; reason: string; at: string }
+}
+
+/** The autoscaler's view of one function, or undefined when it has not evaluated it (yet). */
+export async function readScaling(
+  name: string,
+  namespace: string,
+  signal?: AbortSignal,
+): Promise<ScalingView | undefined> {
+  const response = await request('/system/scaling', signal ? { signal } : {})
+  const report = (await response.json()) as {
+    functions?: (ScalingView & { name: string; namespace: string })[]
+  }
+  return report.functions?.find((f) => f.name === name && f.namespace === namespace)
+}

@@ -1,6 +1,6 @@
 import { useRef } from 'preact/hooks'
 import { ApiError, errorMessage } from '../api/http'
-import { type MetricsSample, rates, readMetrics } from '../api/metrics'
+import { type MetricsSample, rates, readMetrics, readScaling } from '../api/metrics'
 import { usePoll } from '../hooks/use-poll'
 import type { PanelProps } from './panel'
 import { Sparkline } from './sparkline'
@@ -11,7 +11,8 @@ const EVERY_MS = 2000
 
 /**
  * Request rate, latency and replicas over the last minutes, live: read from
- * the gateway's own /metrics every two seconds, kept in the page.
+ * the gateway's own /metrics every two seconds, kept in the page, with what
+ * the autoscaler makes of it (/system/scaling).
  */
 export function MetricsPanel({ fn }: PanelProps) {
   const functionName = `${fn.name}.${fn.namespace ?? 'openfaas-fn'}`
@@ -19,15 +20,20 @@ export function MetricsPanel({ fn }: PanelProps) {
   if (history.current.name !== functionName) history.current = { name: functionName, samples: [] }
   const poll = usePoll(
     async (signal) => {
-      const sample = await readMetrics(functionName, signal)
+      const [sample, scaling] = await Promise.all([
+        readMetrics(functionName, signal),
+        // The autoscaler's view is extra: a gateway without it (or an error) leaves the charts as they are.
+        readScaling(fn.name, fn.namespace ?? 'openfaas-fn', signal).catch(() => undefined),
+      ])
       const samples = [...history.current.samples, sample].slice(-KEEP)
       history.current = { name: functionName, samples }
-      return samples
+      return { samples, scaling }
     },
     functionName,
     { intervalMs: EVERY_MS },
   )
-  const samples = poll.value ?? []
+  const samples = poll.value?.samples ?? []
+  const scaling = poll.value?.scaling
   const intervals = rates(samples)
   return (
     <div class="metrics">
@@ -36,6 +42,13 @@ export function MetricsPanel({ fn }: PanelProps) {
           {poll.error instanceof ApiError && poll.error.status === 401
             ? 'This gateway asks for a bearer token on /metrics (METRICS_TOKEN), which the portal does not have.'
             : errorMessage(poll.error)}
+        </p>
+      )}
+      {scaling && (
+        <p class="autoscaler" data-autoscaler>
+          Autoscaler ({scaling.type}): load{' '}
+          {scaling.load === null ? 'not measured yet' : scaling.load.toFixed(1)}, target {scaling.target} per
+          replica, desired {scaling.desired}. <span class="muted">{scaling.status.reason}</span>
         </p>
       )}
       <Sparkline label="Requests" unit="req/s" points={intervals.map((p) => ({ at: p.at, value: p.rps }))} />
