@@ -20,13 +20,33 @@ await build({
   outfile,
   logLevel: 'error',
   define: { __EDGEFAAS_SHA__: '"bench"', __EDGEFAAS_COMMIT_MESSAGE__: '""' },
+  // Durable Object classes extend the runtime's base class; on Node a plain one stands in for it.
+  plugins: [
+    {
+      name: 'cloudflare-workers-stub',
+      setup(b) {
+        b.onResolve({ filter: /^cloudflare:workers$/ }, () => ({
+          path: 'cloudflare:workers',
+          namespace: 'stub',
+        }))
+        b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+          contents: 'export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env } }',
+        }))
+      },
+    },
+  ],
 })
 const { default: worker } = await import(pathToFileURL(outfile).href)
 rmSync(dir, { recursive: true, force: true })
 
 globalThis.fetch = async () => new Response('ok', { status: 200, headers: { 'content-type': 'text/plain' } })
 const ctx = { waitUntil() {}, passThroughOnException() {} }
+// Metrics flush to a shard that takes everything; scale from zero is off, since there are no Durable Objects
+// here (the workerd benchmark measures the warm replica cache, which costs no call).
+const shard = { apply: async () => true }
 const base = {
+  METRICS_SHARD: { idFromName: () => ({}), get: () => shard },
+  SCALE_FROM_ZERO: 'false',
   FUNCTIONS_PROVIDER_URL: 'http://127.0.0.1:9',
   UPSTREAM_TIMEOUT: '60s',
   BASIC_AUTH: 'false',
