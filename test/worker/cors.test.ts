@@ -53,6 +53,24 @@ describe('CORS', () => {
     expect(res.headers.get('vary')).toContain('Origin')
   })
 
+  it("adds them to responses whose headers are immutable too (the portal's static files)", async () => {
+    const res = await gatewayWith(CORS, '/ui/', { headers: { origin: 'https://admin.example' } })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://admin.example')
+    expect(res.headers.get('vary')).toContain('Origin')
+    expect(await res.text()).toContain('<div id="app"></div>')
+  })
+
+  it('lets a function answer with its own headers, but the gateway decides the CORS ones', async () => {
+    const t = tag()
+    const res = await gatewayWith(CORS, '/function/echo', {
+      headers: { ...t.headers, origin: 'https://evil.example' },
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    expect(res.headers.get('x-call-id')).not.toBeNull()
+  })
+
   it('allows any origin with *, without credentials', async () => {
     const res = await gatewayWith(
       { CORS_ALLOWED_ORIGINS: '*' },
