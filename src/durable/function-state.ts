@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Config } from '../config'
 import type { Bindings } from '../env'
-import { type FunctionRef, functionStatus, scaleFunction } from '../forward/provider-api'
+import { type FunctionRef, functionStatus, type ProviderFault, scaleFunction } from '../forward/provider-api'
 import { scaleLabels } from '../scale/labels'
 
 /** What an isolate learns when it asks whether it may forward an invocation. */
@@ -10,7 +10,7 @@ export type Readiness =
   | { kind: 'ready'; waitedMs: number; coldStart?: boolean }
   | { kind: 'missing' }
   | { kind: 'timeout'; waitedMs: number }
-  | { kind: 'fault'; message: string }
+  | ({ kind: 'fault' } & ProviderFault)
 
 /** A change made through the gateway's API, applied at once rather than discovered later. */
 export type Change = { kind: 'deployed' } | { kind: 'deleted' } | { kind: 'scaled'; replicas: number }
@@ -53,7 +53,7 @@ export class FunctionState extends DurableObject<Bindings> {
     this.#calls++
     if (this.#waking) return this.#waking
     const seen = await this.#current(fn, config)
-    if ('fault' in seen) return { kind: 'fault', message: seen.fault }
+    if ('fault' in seen) return { kind: 'fault', ...seen.fault }
     if (seen.kind === 'missing') return { kind: 'missing' }
     if (seen.available > 0) return { kind: 'ready', waitedMs: 0 }
     // Checked again: another call may have started a wake while this one awaited the provider.
@@ -108,7 +108,7 @@ export class FunctionState extends DurableObject<Bindings> {
   }
 
   /** The function's status, from memory while fresh, else from the provider. */
-  async #current(fn: FunctionRef, config: Config): Promise<Seen | { fault: string }> {
+  async #current(fn: FunctionRef, config: Config): Promise<Seen | { fault: ProviderFault }> {
     const stored = this.#stored
     const fresh = stored !== undefined && Date.now() - stored.at < STATUS_TTL_MS
     // "Not available" is always re-checked: it is what a wake would act on.
@@ -116,10 +116,10 @@ export class FunctionState extends DurableObject<Bindings> {
     return this.#refresh(fn, config)
   }
 
-  async #refresh(fn: FunctionRef, config: Config): Promise<Seen | { fault: string }> {
+  async #refresh(fn: FunctionRef, config: Config): Promise<Seen | { fault: ProviderFault }> {
     const answer = await functionStatus(config, fn)
     // A fault says nothing about the function: keep what was seen rather than poison it.
-    if (answer.kind === 'fault') return { fault: answer.message }
+    if (answer.kind === 'fault') return { fault: { status: answer.status, message: answer.message } }
     const seen: Seen =
       answer.kind === 'missing'
         ? { kind: 'missing' }
@@ -148,7 +148,7 @@ export class FunctionState extends DurableObject<Bindings> {
       if (seen.replicas === 0 && started === now) {
         const { min } = scaleLabels(seen.labels, (problem) => console.warn(`${key}: ${problem}`))
         const refused = await scaleFunction(config, fn, Math.max(1, min))
-        if (refused) return { kind: 'fault', message: refused }
+        if (refused) return { kind: 'fault', ...refused }
       }
       for (;;) {
         const waited = Date.now() - started
