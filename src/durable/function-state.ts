@@ -145,9 +145,11 @@ export class FunctionState extends DurableObject<Bindings> {
     const started = resumed && now - resumed < config.scaleFromZeroTimeoutMs ? resumed : now
     if (started === now) this.#save({ ...(this.#stored ?? { seen, at: now }), wakeStartedAt: now })
     try {
-      if (seen.replicas === 0 && started === now) {
+      // A resumed wake whose scale request had landed finds replicas above 0 and sends none; one still
+      // at 0 never got it (the runtime stopped first), so it is sent now: still one scale-up in all.
+      if (seen.replicas === 0) {
         const { min } = scaleLabels(seen.labels, (problem) => console.warn(`${key}: ${problem}`))
-        const refused = await scaleFunction(config, fn, Math.max(1, min))
+        const refused = await scaleFunction(withinWait(config, started), fn, Math.max(1, min))
         if (refused) return { kind: 'fault', ...refused }
       }
       for (;;) {
@@ -160,7 +162,7 @@ export class FunctionState extends DurableObject<Bindings> {
           setTimeout(resolve, Math.min(config.scaleFromZeroPollMs, config.scaleFromZeroTimeoutMs - waited)),
         )
         // A provider that is restarting is asked again on the next poll, until the deadline.
-        const latest = await this.#refresh(fn, config)
+        const latest = await this.#refresh(fn, withinWait(config, started))
         if ('fault' in latest) continue
         if (latest.kind === 'missing') return { kind: 'missing' }
         if (latest.available > 0) {
@@ -180,4 +182,14 @@ export class FunctionState extends DurableObject<Bindings> {
     if (stored) this.ctx.storage.kv.put(STATE_KEY, stored)
     else this.ctx.storage.kv.delete(STATE_KEY)
   }
+}
+
+/**
+ * The config for a provider call made during a wake: one that hangs is given
+ * no longer than what is left of the wait, so waiters get their 504 when the
+ * wait ends rather than an upstream timeout later.
+ */
+function withinWait(config: Config, started: number): Config {
+  const left = Math.max(1, config.scaleFromZeroTimeoutMs - (Date.now() - started))
+  return left < config.upstreamTimeoutMs ? { ...config, upstreamTimeoutMs: left } : config
 }
