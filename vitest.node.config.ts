@@ -7,6 +7,7 @@ export default defineConfig({
       'test/provider/**/*.test.ts',
       'test/e2e/**/*.test.ts',
       'test/raw/**/*.test.ts',
+      'test/faults/**/*.test.ts',
       'test/loop/**/*.test.ts',
       'test/ui/**/*.test.ts',
     ],

@@ -15,11 +15,12 @@ export function startWorkerd(options: {
   wrap?: string[]
   args?: string[]
   pollMs?: number
+  storageDir?: string
 }): Promise<{
   url: string
   port: number
   pid: number | undefined
   spawnedAt: number
   output(): string
-  close(): Promise<void>
+  close(signal?: NodeJS.Signals): Promise<void>
 }>

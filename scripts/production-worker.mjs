@@ -84,7 +84,7 @@ function workerdConfig({ port, settings, vars, storageDir }) {
         `(name = ${capnpString(name)}, durableObjectNamespace = ${capnpString(className)})`,
     ),
   ].join(',\n    ')
-  // Durable Objects are stored in the run's own temporary folder: each served bundle starts with none.
+  // Durable Objects live on local disk: in the run's own temporary folder unless the caller keeps them.
   const namespaces = settings.durableObjects
     .map(
       ({ className }) =>
@@ -122,6 +122,10 @@ const gateway :Workerd.Worker = (
  * `args` go to `workerd serve` (e.g. `--inspector-addr`). `wrap` is a command that execs workerd (e.g. `['taskset', '-c', '0']`), so
  * `pid` stays workerd's own; `pollMs` is how often readiness is probed, and
  * `spawnedAt` (performance.now()) lets a caller time the start-up.
+ * `storageDir` keeps Durable Objects in a folder the caller owns, which
+ * outlives `close()`: a second workerd started over it is the same runtime
+ * restarted (every object rebuilt from what it stored). Without it they live
+ * in the run's own temporary folder, removed on `close()`.
  */
 export async function startWorkerd({
   bundleDir,
@@ -131,13 +135,14 @@ export async function startWorkerd({
   wrap = [],
   args = [],
   pollMs = 50,
+  storageDir: ownStorage,
 } = {}) {
   const settings = wranglerSettings(config)
   const listen = port ?? (await freePort())
   const dir = mkdtempSync(join(tmpdir(), 'edgefaas-workerd-'))
   writeFileSync(join(dir, 'index.js'), readFileSync(join(bundleDir, 'index.js')))
-  const storageDir = join(dir, 'durable-objects')
-  mkdirSync(storageDir)
+  const storageDir = ownStorage ?? join(dir, 'durable-objects')
+  mkdirSync(storageDir, { recursive: true })
   writeFileSync(
     join(dir, 'config.capnp'),
     workerdConfig({ port: listen, settings, vars: { ...settings.vars, ...vars }, storageDir }),
@@ -174,10 +179,11 @@ export async function startWorkerd({
     pid: child.pid,
     spawnedAt,
     output: () => output,
-    async close() {
+    /** Stops workerd; `SIGKILL` ends it the way a runtime loses a process, mid-request. */
+    async close(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve))
-        child.kill('SIGTERM')
+        child.kill(signal)
         // A workerd stuck in shutdown must not outlive the caller.
         const force = setTimeout(() => child.kill('SIGKILL'), 5000)
         await exited

@@ -1,12 +1,11 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { replicaSync } from './durable/replica-sync'
 import type { AppEnv } from './env'
-import { plainText } from './http/responses'
 import { gatewayAuth } from './middleware/auth'
 import { withConfig } from './middleware/config'
 import { gatewayCors } from './middleware/cors'
 import { notFound, onError } from './middleware/errors'
+import { managementBody } from './middleware/management-body'
 import { wellFormed } from './middleware/well-formed'
 import { consume } from './queue/consumer'
 import { alertRoutes } from './routes/alert'
@@ -31,13 +30,7 @@ const app = new Hono<AppEnv>()
   .use(withConfig)
   .use(gatewayCors)
   .use(gatewayAuth)
-  .use(
-    '/system/*',
-    bodyLimit({
-      maxSize: MANAGEMENT_BODY_LIMIT,
-      onError: () => plainText(413, `request body exceeds ${MANAGEMENT_BODY_LIMIT} bytes`),
-    }),
-  )
+  .use('/system/*', managementBody(MANAGEMENT_BODY_LIMIT))
   .route('/', functionRoutes)
   .route('/', asyncFunctionRoutes)
   .route('/', deadLettersRoutes)

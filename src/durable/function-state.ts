@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Config } from '../config'
 import type { Bindings } from '../env'
-import { type FunctionRef, functionStatus, scaleFunction } from '../forward/provider-api'
+import { type FunctionRef, functionStatus, type ProviderFault, scaleFunction } from '../forward/provider-api'
 import { scaleLabels } from '../scale/labels'
 
 /** What an isolate learns when it asks whether it may forward an invocation. */
@@ -10,7 +10,7 @@ export type Readiness =
   | { kind: 'ready'; waitedMs: number; coldStart?: boolean }
   | { kind: 'missing' }
   | { kind: 'timeout'; waitedMs: number }
-  | { kind: 'fault'; message: string }
+  | ({ kind: 'fault' } & ProviderFault)
 
 /** What an isolate learns when it asks only whether a function exists: nothing is woken. */
 export type Lookup =
@@ -59,7 +59,7 @@ export class FunctionState extends DurableObject<Bindings> {
     this.#calls++
     if (this.#waking) return this.#waking
     const seen = await this.#current(fn, config)
-    if ('fault' in seen) return { kind: 'fault', message: seen.fault }
+    if ('fault' in seen) return { kind: 'fault', ...seen.fault }
     if (seen.kind === 'missing') return { kind: 'missing' }
     if (seen.available > 0) return { kind: 'ready', waitedMs: 0 }
     // Checked again: another call may have started a wake while this one awaited the provider.
@@ -130,7 +130,7 @@ export class FunctionState extends DurableObject<Bindings> {
   }
 
   /** The function's status, from memory while fresh, else from the provider. */
-  async #current(fn: FunctionRef, config: Config): Promise<Seen | { fault: string }> {
+  async #current(fn: FunctionRef, config: Config): Promise<Seen | { fault: ProviderFault }> {
     const stored = this.#stored
     const fresh = stored !== undefined && Date.now() - stored.at < STATUS_TTL_MS
     // "Not available" is always re-checked: it is what a wake would act on.
@@ -138,10 +138,10 @@ export class FunctionState extends DurableObject<Bindings> {
     return this.#refresh(fn, config)
   }
 
-  async #refresh(fn: FunctionRef, config: Config): Promise<Seen | { fault: string }> {
+  async #refresh(fn: FunctionRef, config: Config): Promise<Seen | { fault: ProviderFault }> {
     const answer = await functionStatus(config, fn)
     // A fault says nothing about the function: keep what was seen rather than poison it.
-    if (answer.kind === 'fault') return { fault: answer.message }
+    if (answer.kind === 'fault') return { fault: { status: answer.status, message: answer.message } }
     const seen: Seen =
       answer.kind === 'missing'
         ? { kind: 'missing' }
@@ -167,10 +167,12 @@ export class FunctionState extends DurableObject<Bindings> {
     const started = resumed && now - resumed < config.scaleFromZeroTimeoutMs ? resumed : now
     if (started === now) this.#save({ ...(this.#stored ?? { seen, at: now }), wakeStartedAt: now })
     try {
-      if (seen.replicas === 0 && started === now) {
+      // A resumed wake whose scale request had landed finds replicas above 0 and sends none; one still
+      // at 0 never got it (the runtime stopped first), so it is sent now: still one scale-up in all.
+      if (seen.replicas === 0) {
         const { min } = scaleLabels(seen.labels, (problem) => console.warn(`${key}: ${problem}`))
-        const refused = await scaleFunction(config, fn, Math.max(1, min))
-        if (refused) return { kind: 'fault', message: refused }
+        const refused = await scaleFunction(withinWait(config, started), fn, Math.max(1, min))
+        if (refused) return { kind: 'fault', ...refused }
       }
       for (;;) {
         const waited = Date.now() - started
@@ -182,7 +184,7 @@ export class FunctionState extends DurableObject<Bindings> {
           setTimeout(resolve, Math.min(config.scaleFromZeroPollMs, config.scaleFromZeroTimeoutMs - waited)),
         )
         // A provider that is restarting is asked again on the next poll, until the deadline.
-        const latest = await this.#refresh(fn, config)
+        const latest = await this.#refresh(fn, withinWait(config, started))
         if ('fault' in latest) continue
         if (latest.kind === 'missing') return { kind: 'missing' }
         if (latest.available > 0) {
@@ -202,4 +204,14 @@ export class FunctionState extends DurableObject<Bindings> {
     if (stored) this.ctx.storage.kv.put(STATE_KEY, stored)
     else this.ctx.storage.kv.delete(STATE_KEY)
   }
+}
+
+/**
+ * The config for a provider call made during a wake: one that hangs is given
+ * no longer than what is left of the wait, so waiters get their 504 when the
+ * wait ends rather than an upstream timeout later.
+ */
+function withinWait(config: Config, started: number): Config {
+  const left = Math.max(1, config.scaleFromZeroTimeoutMs - (Date.now() - started))
+  return left < config.upstreamTimeoutMs ? { ...config, upstreamTimeoutMs: left } : config
 }

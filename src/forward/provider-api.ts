@@ -6,10 +6,17 @@ import { providerUrl, send } from './index'
 /** A function the gateway asks about, its namespace resolved to the provider's default when not named. */
 export type FunctionRef = { name: string; namespace: string }
 
+/** A provider call that failed: 502 when it could not be made or its answer is unusable, 504 when it hung. */
+export type ProviderFault = { status: 502 | 504; message: string }
+
 export type StatusAnswer =
   | { kind: 'found'; status: FunctionStatus }
   | { kind: 'missing' }
-  | { kind: 'fault'; message: string }
+  | ({ kind: 'fault' } & ProviderFault)
+
+/** What the gateway says of a provider answer it cannot read, whichever call it was: one wording. */
+export const invalidAnswer = (call: string): string =>
+  `the functions provider answered ${call} with invalid JSON`
 
 // The gateway's own calls to the provider, made for scaling: nothing of a caller's request goes into
 // them, they carry the gateway's credentials, and every fault is a value with a reason.
@@ -26,22 +33,22 @@ function call(config: Config, path: string, search: string, method: string, body
 export async function functionStatus(config: Config, fn: FunctionRef): Promise<StatusAnswer> {
   const path = `/system/function/${fn.name}`
   const sent = await call(config, path, `?namespace=${fn.namespace}`, 'GET')
-  if ('fault' in sent) return { kind: 'fault', message: sent.message }
+  if ('fault' in sent) return { kind: 'fault', status: sent.fault, message: sent.message }
   const { response } = sent
   if (response.status === 404) {
     await response.body?.cancel()
     return { kind: 'missing' }
   }
   if (!response.ok) {
-    const text = (await response.text()).trim().split('\n', 1)[0]
+    const text = (await bodyText(response)).trim().split('\n', 1)[0]
     return {
       kind: 'fault',
+      status: 502,
       message: `the functions provider answered ${path} with ${response.status}: ${text}`,
     }
   }
   const parsed = FunctionStatus.safeParse(await response.json().catch(() => undefined))
-  if (!parsed.success)
-    return { kind: 'fault', message: `the functions provider answered ${path} with invalid JSON` }
+  if (!parsed.success) return { kind: 'fault', status: 502, message: invalidAnswer(path) }
   return { kind: 'found', status: parsed.data }
 }
 
@@ -50,15 +57,23 @@ export async function scaleFunction(
   config: Config,
   fn: FunctionRef,
   replicas: number,
-): Promise<string | undefined> {
+): Promise<ProviderFault | undefined> {
   const path = `/system/scale-function/${fn.name}`
   const body = JSON.stringify({ serviceName: fn.name, namespace: fn.namespace, replicas })
   const sent = await call(config, path, '', 'POST', body)
-  if ('fault' in sent) return sent.message
+  if ('fault' in sent) return { status: sent.fault, message: sent.message }
   const { response } = sent
-  const text = (await response.text()).trim().split('\n', 1)[0]
+  const text = (await bodyText(response)).trim().split('\n', 1)[0]
   if (response.ok) return undefined
-  return `the functions provider refused to scale ${fn.name}.${fn.namespace} (${response.status}): ${text}`
+  return {
+    status: 502,
+    message: `the functions provider refused to scale ${fn.name}.${fn.namespace} (${response.status}): ${text}`,
+  }
+}
+
+/** A short answer's text; a connection that breaks while it is read yields what the reason lost, not a throw. */
+function bodyText(response: Response): Promise<string> {
+  return response.text().catch(() => '')
 }
 
 /** The provider's namespaces; a provider without namespace support has only its default. */
@@ -71,8 +86,9 @@ export async function listNamespaces(config: Config): Promise<string[] | { fault
     return [config.defaultNamespace]
   }
   const list = z.array(z.string()).safeParse(await response.json().catch(() => undefined))
-  if (!response.ok || !list.success)
+  if (!response.ok)
     return { fault: `the functions provider answered /system/namespaces with ${response.status}` }
+  if (!list.success) return { fault: invalidAnswer('/system/namespaces') }
   return list.data.length > 0 ? list.data : [config.defaultNamespace]
 }
 
@@ -85,10 +101,8 @@ export async function listFunctions(
   if ('fault' in sent) return { fault: sent.message }
   const { response } = sent
   const list = z.array(FunctionStatus).safeParse(await response.json().catch(() => undefined))
-  if (!response.ok || !list.success) {
-    return {
-      fault: `the functions provider answered /system/functions?namespace=${namespace} with ${response.status}`,
-    }
-  }
+  const what = `/system/functions?namespace=${namespace}`
+  if (!response.ok) return { fault: `the functions provider answered ${what} with ${response.status}` }
+  if (!list.success) return { fault: invalidAnswer(what) }
   return list.data
 }

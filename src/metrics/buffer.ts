@@ -15,9 +15,10 @@ export type Background = { waitUntil(promise: Promise<unknown>): void }
 
 /**
  * An isolate's counts, kept in memory and flushed in the background at most
- * once per `intervalMs`. A flush that fails is kept and sent again, under the
- * same sequence number, before anything newer: the shard applies each number
- * once, so a retry after a lost answer is not counted twice.
+ * once per `intervalMs`. A flush that fails, or has no answer within
+ * `timeoutMs`, is kept and sent again, under the same sequence number, before
+ * anything newer: the shard applies each number once, so a retry after a lost
+ * answer (or a late one landing after it) is not counted twice.
  */
 export class MetricsBuffer {
   #id: string | undefined
@@ -27,10 +28,13 @@ export class MetricsBuffer {
   #inflight = new Map<string, number>()
   #scheduled = false
   #lastFlush = 0
+  #flushing: Promise<boolean> | undefined
 
   constructor(
     private readonly send: Send,
     private readonly intervalMs = 1000,
+    // Well inside the 30 s a Worker's background work may run after its response.
+    private readonly timeoutMs = 10_000,
   ) {}
 
   /** Random ids cannot be made at a Worker's global scope, so the isolate's is made on first use. */
@@ -80,8 +84,21 @@ export class MetricsBuffer {
     await this.flush()
   }
 
-  /** Sends what is pending, or else what was counted since; a failure keeps it for the next flush. */
-  async flush(): Promise<boolean> {
+  /**
+   * Sends what is pending, or else what was counted since; a failure keeps it
+   * for the next flush. Flushes never overlap: one asked for during another
+   * runs after it, so a late answer to the first cannot be taken for the second's.
+   */
+  flush(): Promise<boolean> {
+    const run = this.#flushing ? this.#flushing.then(() => this.#flushOnce()) : this.#flushOnce()
+    this.#flushing = run
+    void run.then(() => {
+      if (this.#flushing === run) this.#flushing = undefined
+    })
+    return run
+  }
+
+  async #flushOnce(): Promise<boolean> {
     this.#lastFlush = Date.now()
     if (!this.#pending) {
       // Nothing started or ended since the last flush, so nothing (in flight included) changed.
@@ -95,13 +112,20 @@ export class MetricsBuffer {
       this.#counts = {}
     }
     const pending = this.#pending
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      await this.send(pending)
+      // A shard that never answers must not hold every later flush (and the isolate's counts) hostage.
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs)
+      })
+      await Promise.race([this.send(pending), late])
       this.#pending = undefined
       return true
     } catch (error) {
       console.warn(`metrics flush ${pending.seq} failed, kept for the next one:`, String(error))
       return false
+    } finally {
+      if (timer !== undefined) clearTimeout(timer)
     }
   }
 }

@@ -1,43 +1,51 @@
+import * as z from 'zod/mini'
 import type { Config } from '../config'
 import type { Bindings } from '../env'
+import { invalidAnswer } from '../forward/provider-api'
+import { plainText } from '../http/responses'
 import { invocationCount, readCounts } from './read'
 
+// Only what filling the count needs; every other field passes as the provider sent it.
+const Status = z.looseObject({ name: z.string(), namespace: z.optional(z.nullable(z.string())) })
+type Status = z.infer<typeof Status>
+const List = z.array(Status)
+
 /**
- * A provider's function status (one, or a list) with `invocationCount` taken
- * from the gateway's own counts, as the OpenFaaS gateway fills it. Everything
- * else stays as the provider sent it. When the counts cannot be read, the
- * provider's answer passes unchanged rather than failing the call.
+ * A provider's function status (a list, or one) with
+ * `invocationCount` taken from the gateway's own counts, as the OpenFaaS
+ * gateway fills it; everything else stays as the provider sent it. An answer
+ * that is not a status (or a list of them), garbled or cut short, is a 502
+ * naming the call, never passed on as if it were one. When the counts cannot
+ * be read, the provider's answer passes unchanged rather than failing the call.
  */
 export async function withInvocationCounts(
   env: Bindings,
   config: Config,
   response: Response,
+  answer: { call: string; list: boolean },
 ): Promise<Response> {
   if (!response.ok) return response
-  const text = await response.text()
-  const unchanged = () => new Response(text, response)
+  // A body that breaks off while it is read is as unusable as one that does not parse.
+  const text = await response.text().catch(() => undefined)
   let value: unknown
   try {
-    value = JSON.parse(text)
-  } catch {
-    return unchanged()
-  }
+    value = text === undefined ? undefined : JSON.parse(text)
+  } catch {}
+  const statuses = (answer.list ? List : Status).safeParse(value)
+  if (!statuses.success) return plainText(502, invalidAnswer(answer.call))
   let counts: Awaited<ReturnType<typeof readCounts>>['counts']
   try {
     ;({ counts } = await readCounts(env))
   } catch (error) {
     console.warn('invocationCount: cannot read the metrics shards:', String(error))
-    return unchanged()
+    return new Response(text, response)
   }
-  const fill = (status: unknown) => {
-    if (status === null || typeof status !== 'object') return
-    const s = status as { name?: unknown; namespace?: unknown; invocationCount?: number }
-    if (typeof s.name !== 'string') return
-    const namespace = typeof s.namespace === 'string' && s.namespace ? s.namespace : config.defaultNamespace
-    s.invocationCount = invocationCount(counts, `${s.name}.${namespace}`)
+  // The parsed copy is only a check: filling the caller's own value keeps every field as sent.
+  const fill = (s: Status) => {
+    s.invocationCount = invocationCount(counts, `${s.name}.${s.namespace || config.defaultNamespace}`)
   }
-  if (Array.isArray(value)) value.forEach(fill)
-  else fill(value)
+  if (answer.list) (value as Status[]).forEach(fill)
+  else fill(value as Status)
   const headers = new Headers(response.headers)
   headers.delete('content-length')
   return new Response(JSON.stringify(value), {

@@ -58,7 +58,7 @@ export const alertRoutes = new Hono<AppEnv>()
       const refused = await scaleFunction(config, fn, replicas)
       if (refused) {
         faulted = true
-        lines.push(`${key}: ${refused}`)
+        lines.push(`${key}: ${refused.message}`)
         continue
       }
       await changed(c.env, fn, { kind: 'scaled', replicas })

@@ -17,9 +17,10 @@ const DELETED = { kind: 'deleted' } as const
  * isolate acts on it (a deleted function is not forwarded to).
  */
 export const functionsRoutes = new Hono<AppEnv>()
-  .get('/system/functions', (c) =>
-    toProvider(c, '/system/functions', { query: { namespace: namespaceQuery(c) } }),
-  )
+  .get('/system/functions', async (c) => {
+    const response = await toProvider(c, '/system/functions', { query: { namespace: namespaceQuery(c) } })
+    return withInvocationCounts(c.env, c.get('config'), response, { call: '/system/functions', list: true })
+  })
   .on(['POST', 'PUT'], '/system/functions', async (c) => {
     const { value, bytes } = await readJson(c, FunctionDeployment, 'FunctionDeployment')
     const response = await toProvider(c, '/system/functions', { body: bytes })
@@ -44,6 +45,9 @@ export const functionsRoutes = new Hono<AppEnv>()
     const response = await toProvider(c, `/system/function/${name}`, {
       query: { namespace: namespaceQuery(c) },
     })
-    return withInvocationCounts(c.env, c.get('config'), response)
+    return withInvocationCounts(c.env, c.get('config'), response, {
+      call: `/system/function/${name}`,
+      list: false,
+    })
   })
   .all('/system/function/:name', methodNotAllowed('GET'))

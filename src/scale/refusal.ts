@@ -19,7 +19,8 @@ export function refusal(fn: FunctionRef, readiness: Exclude<Readiness, { kind: '
         `function ${name} did not become ready within ${waitedSeconds(readiness.waitedMs)}s of scaling from zero`,
       )
     case 'fault':
-      // The reason names the provider call that failed (the status check or the scale request).
-      return plainText(502, readiness.message)
+      // The reason names the provider call that failed (the status check or the scale request): 504 when
+      // it hung past its deadline, 502 when it failed or its answer was unusable.
+      return plainText(readiness.status, readiness.message)
   }
 }

@@ -41,7 +41,8 @@ export const dnsLabel = z
 /** What a function or namespace name in a URL may look like; whether it exists is a separate question. */
 export const pathName = z.string({ error: required('a string') }).check(
   z.regex(/^[-a-zA-Z_0-9.]+$/, 'may only contain letters, digits, "-", "_" and "."'),
-  z.refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."'),
+  // Not only "." and "..": a server behind the provider may read any run of dots as a parent directory.
+  z.refine((s) => !/^\.+$/.test(s), 'must not consist of dots only'),
 )
 
 /** Secret names become file names under /var/openfaas/secrets, so "." and ".." (and hidden files) are out. */

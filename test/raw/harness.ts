@@ -33,7 +33,10 @@ export async function recordingUpstream(): Promise<Upstream> {
       record.body = Buffer.concat(chunks)
       // The gateway asks for a function's status before its first invocation: every function is ready here.
       const status = /^\/system\/function\/([^/?]+)\?namespace=(.+)$/.exec(record.target)
-      if (record.target === '/system/namespaces' || record.target.startsWith('/system/functions?')) {
+      const list =
+        record.target.startsWith('/system/functions?') ||
+        (record.target === '/system/functions' && req.method === 'GET')
+      if (record.target === '/system/namespaces' || list) {
         res.writeHead(200, { 'content-type': 'application/json' })
         res.end(record.target === '/system/namespaces' ? '["openfaas-fn"]' : '[]')
         return
@@ -193,6 +196,15 @@ export function staysInside(target: string, segment: string): boolean {
  */
 export const isReplicaSync = (target: string): boolean =>
   target === '/system/namespaces' || /^\/system\/functions\?namespace=[a-z0-9-]+$/.test(target)
+
+/**
+ * A status read the gateway makes for its own sake: before a function's first
+ * invocation, and in the background once an isolate's entry is older than
+ * REPLICA_CACHE_TTL, so it may land while a later, unrelated request is in
+ * flight. It only reads, and carries nothing of any caller's.
+ */
+export const isStatusLookup = (reached: Pick<Received, 'method' | 'target'>): boolean =>
+  reached.method === 'GET' && /^\/system\/function\/[a-z0-9-]+\?namespace=[a-z0-9-]+$/.test(reached.target)
 
 /**
  * The gateway's own calls for an invoked function: its status before the

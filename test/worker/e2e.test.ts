@@ -35,11 +35,17 @@ describe('end to end: gateway and dev provider', () => {
     expect(invoke.headers.get('x-call-id')).toBeTruthy()
     expect(invoke.headers.get('x-duration-seconds')).toMatch(/^\d+\.\d+$/)
 
-    const list = (await (await call('/system/functions')).json()) as Array<{
-      name: string
-      invocationCount: number
-    }>
-    expect(list.find((f) => f.name === 'wc')?.invocationCount).toBe(1)
+    // The list's count is the gateway's own, which lands with the isolate's next flush (about a second).
+    let counted: number | undefined
+    for (let i = 0; i < 60 && counted !== 1; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100))
+      const list = (await (await call('/system/functions')).json()) as Array<{
+        name: string
+        invocationCount: number
+      }>
+      counted = list.find((f) => f.name === 'wc')?.invocationCount
+    }
+    expect(counted).toBe(1)
 
     const logs = await call('/system/logs?name=wc&tail=10')
     expect(logs.headers.get('content-type')).toContain('application/x-ndjson')

@@ -158,6 +158,63 @@ describe('flushing', () => {
     expect(await buffer.flush()).toBe(true)
     expect((await shard().snapshot()).counts[fn]?.codes['200']?.count).toBe(1)
   })
+
+  it.each([
+    ['before', true],
+    ['after', false],
+  ])(
+    'sends a batch again when its flush times out, and counts it once when the late answer lands %s the retry',
+    async (_, lateFirst) => {
+      const fn = `late-${counter++}.ns`
+      let land: () => void = () => {}
+      let landed: Promise<unknown> = Promise.resolve()
+      let calls = 0
+      const buffer = new MetricsBuffer(
+        async (flush) => {
+          if (calls++ > 0) return void (await shard().apply(flush))
+          // The shard gets this one, but only after the isolate has stopped waiting for its answer.
+          landed = new Promise<void>((resolve) => {
+            land = resolve
+          }).then(() => shard().apply(flush))
+          await landed
+        },
+        1000,
+        100,
+      )
+      one(buffer, fn)
+      one(buffer, fn)
+      expect(await buffer.flush()).toBe(false)
+      one(buffer, fn)
+      if (lateFirst) {
+        land()
+        await landed
+      }
+      expect(await buffer.flush()).toBe(true) // the kept batch (2), under the same number
+      if (!lateFirst) {
+        land()
+        await landed
+      }
+      expect(await buffer.flush()).toBe(true) // what came after (1)
+      expect((await shard().snapshot()).counts[fn]?.codes['200']?.count).toBe(3)
+    },
+  )
+
+  it('never runs two flushes at once: one asked for during another goes after it, with what came since', async () => {
+    const fn = `serial-${counter++}.ns`
+    const sent: number[] = []
+    const buffer = new MetricsBuffer(async (flush) => {
+      sent.push(flush.seq)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      await shard().apply(flush)
+    })
+    one(buffer, fn)
+    const first = buffer.flush()
+    one(buffer, fn)
+    const second = buffer.flush()
+    expect(await Promise.all([first, second])).toEqual([true, true])
+    expect(sent).toEqual([1, 2])
+    expect((await shard().snapshot()).counts[fn]?.codes['200']?.count).toBe(2)
+  })
 })
 
 describe('replica sync', () => {

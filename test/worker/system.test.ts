@@ -110,6 +110,19 @@ describe('/system/function/{name}', () => {
     expect(res.status).toBe(400)
     expect(await res.text()).toContain('invalid function name')
   })
+
+  it.each(['...', '....'])(
+    'rejects a name of dots only (%s), which a server may read as a parent',
+    async (name) => {
+      const t = tag()
+      for (const path of [`/system/function/${name}`, `/system/function/${name.replaceAll('.', '%2e')}`]) {
+        const res = await gateway(path, { headers: t.headers })
+        expect(res.status, path).toBe(400)
+        expect(await res.text()).toContain('must not consist of dots only')
+      }
+      expect(await received(t.id)).toEqual([])
+    },
+  )
 })
 
 describe('/system/scale-function/{name}', () => {
