@@ -16,7 +16,7 @@ export type Readiness =
 export type Lookup =
   | { kind: 'found'; available: number; labels: Record<string, string> }
   | { kind: 'missing' }
-  | { kind: 'fault'; message: string }
+  | ({ kind: 'fault' } & ProviderFault)
 
 /** A change made through the gateway's API, applied at once rather than discovered later. */
 export type Change = { kind: 'deployed' } | { kind: 'deleted' } | { kind: 'scaled'; replicas: number }
@@ -83,7 +83,7 @@ export class FunctionState extends DurableObject<Bindings> {
     const stored = this.#stored
     const fresh = stored !== undefined && Date.now() - stored.at < STATUS_TTL_MS
     const seen = stored && (fresh || this.#waking) ? stored.seen : await this.#refresh(fn, config)
-    if ('fault' in seen) return { kind: 'fault', message: seen.fault }
+    if ('fault' in seen) return { kind: 'fault', ...seen.fault }
     if (seen.kind === 'missing') return seen
     return { kind: 'found', available: seen.available, labels: seen.labels }
   }

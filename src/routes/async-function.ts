@@ -42,7 +42,7 @@ export const asyncFunctionRoutes = new Hono<AppEnv>()
     const fn = functionRef(config, target)
     const exists = await existence(c.env, config, fn)
     if (exists.kind === 'missing') return plainText(404, `no such function: ${fn.name}.${fn.namespace}`)
-    if (exists.kind === 'fault') return plainText(502, exists.message)
+    if (exists.kind === 'fault') return plainText(exists.status, exists.message)
     const queued = await enqueue(
       c.env,
       config,

@@ -115,7 +115,10 @@ async function carryOut(
     load: evaluation.load,
     target: evaluation.target,
   }
-  const refused = await scaleFunction(config, fn, change.to).catch((error: unknown) => String(error))
+  const refused = await scaleFunction(config, fn, change.to).then(
+    (fault) => fault?.message,
+    (error: unknown) => String(error),
+  )
   if (refused) {
     console.warn(
       `${who(change.action)}: ${key} ${from} -> ${change.to} failed, tried again next tick: ${refused}`,

@@ -1,11 +1,11 @@
 import type { Config } from '../config'
 import type { Lookup } from '../durable/function-state'
 import type { Bindings } from '../env'
-import type { FunctionRef } from '../forward/provider-api'
+import type { FunctionRef, ProviderFault } from '../forward/provider-api'
 import { cacheKey, stateOf } from './from-zero'
 import { replicaCache } from './replica-cache'
 
-export type Existence = { kind: 'found' } | { kind: 'missing' } | { kind: 'fault'; message: string }
+export type Existence = { kind: 'found' } | { kind: 'missing' } | ({ kind: 'fault' } & ProviderFault)
 
 /**
  * Whether `fn` exists, waking nothing. A function this isolate has seen
