@@ -1,11 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../../scripts/production-worker.mjs'
+import { poll, type Stack, startStack } from './stack'
 
 // Asynchronous calls end to end under `npm start`: the queue, its consumer, R2 and the Durable Objects all
 // run locally under `wrangler dev`; the function is a real process of the dev provider and the callback
@@ -13,22 +9,10 @@ import { freePort } from '../../scripts/production-worker.mjs'
 
 type Received = { headers: IncomingHttpHeaders; body: string }
 
-async function poll<T>(what: string, attempt: () => Promise<T | undefined>, tries = 240): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const value = await attempt().catch(() => undefined)
-    if (value !== undefined) return value
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
-
-let child: ChildProcess
-let gateway: string
-let output = ''
+let stack: Stack
 let receiver: Server
 let receiverUrl: string
 const received: Received[] = []
-const stateDir = mkdtempSync(join(tmpdir(), 'edgefaas-async-'))
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
@@ -42,58 +26,29 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
 
-  const [gatewayPort, providerPort] = [await freePort(), await freePort()]
-  gateway = `http://127.0.0.1:${gatewayPort}`
-  child = spawn(process.execPath, ['scripts/start.mjs'], {
-    env: {
-      ...process.env,
-      EDGEFAAS_GATEWAY_PORT: String(gatewayPort),
-      EDGEFAAS_PROVIDER_PORT: String(providerPort),
-      EDGEFAAS_STATE_DIR: stateDir,
-      EDGEFAAS_COLD_START_MS: '50',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
-  child.stdout?.on('data', (chunk) => {
-    output += chunk
-  })
-  child.stderr?.on('data', (chunk) => {
-    output += chunk
-  })
-  await poll('the gateway to answer /healthz', async () => {
-    const res = await fetch(`${gateway}/healthz`)
-    return res.status === 200 ? true : undefined
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}\n${output}`)
-  })
-  const deploy = await fetch(`${gateway}/system/functions`, {
+  stack = await startStack()
+  const deploy = await fetch(`${stack.gateway}/system/functions`, {
     method: 'POST',
     body: JSON.stringify({ service: 'wc', image: 'functions/alpine:latest', envProcess: 'wc' }),
   })
   expect(deploy.status).toBe(202)
   await poll('wc to answer', async () => {
-    const res = await fetch(`${gateway}/function/wc`, { method: 'POST', body: 'x' })
+    const res = await fetch(`${stack.gateway}/function/wc`, { method: 'POST', body: 'x' })
     return res.status === 200 ? true : undefined
   })
 }, 90_000)
 
 afterAll(async () => {
-  if (child?.pid && child.exitCode === null) {
-    try {
-      process.kill(-child.pid, 'SIGKILL')
-    } catch {}
-  }
+  stack?.stop()
   await new Promise<void>((resolve) => {
     receiver?.closeAllConnections()
     receiver ? receiver.close(() => resolve()) : resolve()
   })
-  rmSync(stateDir, { recursive: true, force: true })
 })
 
 describe('npm start: asynchronous invocations', () => {
   it('accepts a call with 202 and POSTs the function answer to the callback', async () => {
-    const res = await fetch(`${gateway}/async-function/wc`, {
+    const res = await fetch(`${stack.gateway}/async-function/wc`, {
       method: 'POST',
       body: 'hello edge world',
       headers: { 'x-callback-url': `${receiverUrl}/cb` },
@@ -110,7 +65,7 @@ describe('npm start: asynchronous invocations', () => {
 
   it('carries a body too large for a queue message through R2', async () => {
     const body = 'word '.repeat(200_000)
-    const res = await fetch(`${gateway}/async-function/wc`, {
+    const res = await fetch(`${stack.gateway}/async-function/wc`, {
       method: 'POST',
       body,
       headers: { 'x-callback-url': `${receiverUrl}/cb` },
@@ -124,10 +79,10 @@ describe('npm start: asynchronous invocations', () => {
   })
 
   it('answers 404 for a function that does not exist, and serves the dead-letter list', async () => {
-    const res = await fetch(`${gateway}/async-function/nope`, { method: 'POST', body: 'x' })
+    const res = await fetch(`${stack.gateway}/async-function/nope`, { method: 'POST', body: 'x' })
     expect(res.status).toBe(404)
     expect(await res.text()).toBe('no such function: nope.openfaas-fn\n')
-    const letters = await fetch(`${gateway}/system/async/dead-letters`)
+    const letters = await fetch(`${stack.gateway}/system/async/dead-letters`)
     expect(letters.status).toBe(200)
     expect(Array.isArray(await letters.json())).toBe(true)
   })
