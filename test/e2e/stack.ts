@@ -43,7 +43,10 @@ export async function startStack(options: { args?: string[]; coldStartMs?: numbe
   const [gatewayPort, providerPort] = [await freePort(), await freePort()]
   const stateDir = mkdtempSync(join(tmpdir(), 'edgefaas-start-'))
   let output = ''
-  const child = spawn(process.execPath, ['scripts/start.mjs', ...(options.args ?? [])], {
+  // Each stack keeps its Durable Objects (metrics, replica state) in its own folder, so one test's counts
+  // never show up in another's: wrangler dev would otherwise share .wrangler/state in the repository.
+  const persist = ['--persist-to', join(stateDir, 'wrangler')]
+  const child = spawn(process.execPath, ['scripts/start.mjs', ...persist, ...(options.args ?? [])], {
     env: {
       ...process.env,
       EDGEFAAS_GATEWAY_PORT: String(gatewayPort),

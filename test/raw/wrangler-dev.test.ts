@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnDevGateway } from '../../scripts/dev-gateway.mjs'
@@ -13,6 +16,7 @@ let upstream: Upstream
 let port: number
 let child: ReturnType<typeof spawnDevGateway>
 let output = ''
+const persistDir = mkdtempSync(join(tmpdir(), 'edgefaas-wrangler-dev-'))
 
 beforeAll(async () => {
   upstream = await recordingUpstream()
@@ -21,6 +25,9 @@ beforeAll(async () => {
     port,
     providerUrl: upstream.url,
     extraArgs: [
+      // Its own Durable Object state, not the repository's .wrangler/state that other runs share.
+      '--persist-to',
+      persistDir,
       '--var',
       'BASIC_AUTH:true',
       '--var',
@@ -57,6 +64,7 @@ afterAll(async () => {
     } catch {}
   }
   await upstream?.close()
+  rmSync(persistDir, { recursive: true, force: true })
 })
 
 describe('through wrangler dev, auth on, no credentials', () => {
