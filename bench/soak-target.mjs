@@ -43,13 +43,15 @@ function rssByKind(pids) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
       const kB = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
-      const kind = /\bworkerd\b/.test(cmdline)
-        ? 'workerd'
-        : /provider\/src\/main\.ts/.test(cmdline)
-          ? 'provider'
-          : /wrangler/.test(cmdline)
-            ? 'wrangler'
-            : undefined
+      // By the executable's own name: wrangler's Node process names workerd in its arguments.
+      const kind =
+        readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'workerd'
+          ? 'workerd'
+          : /provider\/src\/main\.ts/.test(cmdline)
+            ? 'provider'
+            : /wrangler/.test(cmdline)
+              ? 'wrangler'
+              : undefined
       if (kind) mib[kind] += kB / 1024
     } catch {}
   }
