@@ -33,13 +33,14 @@ export async function forward(config: Config, request: Request, options: Forward
   }
   const headers = options.headers ?? forwardableHeaders(request)
   if (options.authenticate && config.credentials) headers.set('authorization', config.credentials.header)
-  const sent = await send(
+  const sent = await answerOrDeadline(
     config,
     url,
     {
       method: request.method,
       headers,
       body: options.body !== undefined ? options.body : request.body,
+      redirect: 'manual',
       // What other fetch implementations require for a streamed body; workerd streams regardless.
       duplex: 'half',
     } as RequestInit,
@@ -51,8 +52,39 @@ export async function forward(config: Config, request: Request, options: Forward
 
 export type Sent = { response: Response } | { fault: 502 | 504; message: string }
 
+const late = (config: Config, what: string): Sent => ({
+  fault: 504,
+  message: `the functions provider did not answer ${what} within ${config.upstreamTimeoutMs / 1000}s`,
+})
+
+const unreachable = (what: string, error: unknown): Sent => ({
+  fault: 502,
+  message: `cannot reach the functions provider for ${what}: ${error instanceof Error ? error.message : String(error)}`,
+})
+
 /**
- * One request to the provider under the upstream deadline, redirects returned
+ * The caller's request to the provider, answered by the provider or by the
+ * deadline, whichever comes first. Nothing is aborted: a call the deadline
+ * answered is cancelled by the runtime when the caller's request ends. An
+ * AbortSignal would do it sooner, but handing one to fetch() costs the runtime
+ * more per call than everything else the gateway does on an invocation
+ * (bench/profile.mjs).
+ */
+function answerOrDeadline(config: Config, url: string, init: RequestInit, what: string): Promise<Sent> {
+  let timer = 0
+  const deadline = new Promise<Sent>((resolve) => {
+    timer = setTimeout(() => resolve(late(config, what)), config.upstreamTimeoutMs) as unknown as number
+  })
+  const answer = fetch(url, init).then(
+    (response): Sent => ({ response }),
+    (error: unknown) => unreachable(what, error),
+  )
+  return Promise.race([answer, deadline]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * One request the gateway makes on its own behalf (status, scale, sync) under
+ * the upstream deadline, aborted when the deadline passes, redirects returned
  * rather than followed. `init` is the caller's own, completed here rather than copied. The deadline bounds sending the request and waiting
  * for the response head; a body already streaming (logs with follow, events)
  * may run on. A fault is a value, so callers decide how to report it.
@@ -65,14 +97,7 @@ export async function send(config: Config, url: string, init: RequestInit, what:
   try {
     return { response: await fetch(url, init) }
   } catch (error) {
-    if (deadline.signal.aborted) {
-      return {
-        fault: 504,
-        message: `the functions provider did not answer ${what} within ${config.upstreamTimeoutMs / 1000}s`,
-      }
-    }
-    const reason = error instanceof Error ? error.message : String(error)
-    return { fault: 502, message: `cannot reach the functions provider for ${what}: ${reason}` }
+    return deadline.signal.aborted ? late(config, what) : unreachable(what, error)
   } finally {
     clearTimeout(timer)
   }
