@@ -76,7 +76,7 @@ export type DeadLetterRow = {
   call_id: string
   nonce: string
   fn: string
-  kind: 'function' | 'callback'
+  kind: DeadLetterKind
   reason: string
   status: number | null
   attempts: number
@@ -113,11 +113,18 @@ export function resultOf(row: CallRow): CallResult | undefined {
 /** SQLite takes blobs as ArrayBuffers of exactly their bytes. */
 export const blob = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer as ArrayBuffer
 
+/**
+ * `function`: the function never succeeded; `callback`: it did, but the
+ * callback was never delivered; `unreadable`: a queue message that is not an
+ * asynchronous call, kept so that what arrived and why it was refused can be read.
+ */
+export type DeadLetterKind = 'function' | 'callback' | 'unreadable'
+
 /** A dead letter as the API lists it. */
 export type DeadLetterView = {
   callId: string
   function: string
-  kind: 'function' | 'callback'
+  kind: DeadLetterKind
   reason: string
   status?: number
   attempts: number
@@ -130,7 +137,38 @@ export type DeadLetterView = {
   replayedAt?: string
 }
 
+/** A queue message that could not be read as a call: where it came from, and the start of what it held. */
+export type UnreadableLetter = {
+  /** The queue's id for the message: the same on every redelivery. */
+  messageId: string
+  queue: string
+  reason: string
+  attempts: number
+  /** The message as text, cut to a few hundred characters. */
+  preview: string
+  bytes: number
+  enqueuedAt: number
+}
+
+/** The dead-letter id of an unreadable message: its queue message id, apart from any call id. */
+export const unreadableId = (messageId: string): string => `queue-message:${messageId}`
+
 export function viewOf(row: DeadLetterRow): DeadLetterView {
+  if (row.kind === 'unreadable') {
+    const letter = JSON.parse(row.message) as UnreadableLetter
+    return {
+      callId: row.call_id,
+      function: '',
+      kind: row.kind,
+      reason: row.reason,
+      attempts: row.attempts,
+      method: '',
+      path: `queue ${letter.queue}, message ${letter.messageId}: ${letter.preview}`,
+      bodyBytes: row.body_bytes,
+      enqueuedAt: new Date(letter.enqueuedAt).toISOString(),
+      deadAt: new Date(row.dead_at).toISOString(),
+    }
+  }
   const message = JSON.parse(row.message) as Omit<AsyncMessage, 'body'>
   const segment = message.target.namespace
     ? `${message.target.name}.${message.target.namespace}`

@@ -11,6 +11,8 @@ import {
   messageOf,
   resultOf,
   SCHEMA,
+  type UnreadableLetter,
+  unreadableId,
   viewOf,
 } from './call-ledger-rows'
 
@@ -260,6 +262,27 @@ export class CallLedger extends DurableObject<Bindings> {
     await this.#sweepLater(ttlMs)
   }
 
+  /**
+   * Keeps a queue message that is not a call as a dead letter of its own
+   * kind: it names no function, has no body to run and cannot be replayed.
+   */
+  async unreadable(letter: UnreadableLetter, ttlMs: number): Promise<void> {
+    const now = Date.now()
+    this.#sql.exec(
+      `INSERT OR IGNORE INTO dead_letters (call_id, nonce, fn, kind, reason, status, attempts, message,
+         inline_body, body_key, body_bytes, dead_at, replayed_at, expires_at)
+       VALUES (?, '', '', 'unreadable', ?, NULL, ?, ?, NULL, NULL, ?, ?, NULL, ?)`,
+      unreadableId(letter.messageId),
+      letter.reason,
+      letter.attempts,
+      JSON.stringify(letter),
+      letter.bytes,
+      now,
+      now + ttlMs,
+    )
+    await this.#sweepLater(ttlMs)
+  }
+
   /** The newest dead letters first. */
   async deadLetters(limit: number): Promise<DeadLetterView[]> {
     return this.#sql
@@ -274,11 +297,12 @@ export class CallLedger extends DurableObject<Bindings> {
    * again under a new nonce; a result whose callback was never delivered is
    * delivered again, without a run.
    */
-  async replay(callId: string, newNonce: string): Promise<AsyncMessage | undefined> {
+  async replay(callId: string, newNonce: string): Promise<AsyncMessage | 'unreadable' | undefined> {
     const row = this.#sql
       .exec<DeadLetterRow>('SELECT * FROM dead_letters WHERE call_id = ?', callId)
       .toArray()[0]
     if (row === undefined) return undefined
+    if (row.kind === 'unreadable') return 'unreadable'
     // Marked before the message is sent, so that a replay settling at once finds it replayed.
     this.#sql.exec('UPDATE dead_letters SET replayed_at = ? WHERE call_id = ?', Date.now(), callId)
     const message = messageOf(row)

@@ -1,8 +1,9 @@
 import { loadConfig } from '../config'
 import type { Bindings } from '../env'
 import { isolateMetrics } from '../metrics/isolate'
+import { describeIssues } from '../schemas/issues'
 import { handleCall } from './call'
-import { recordDeadLetter } from './dead-letters'
+import { recordDeadLetter, recordUnreadable } from './dead-letters'
 import { AsyncMessage, DeadLetterMessage } from './message'
 import { backoffSeconds } from './retry'
 
@@ -32,14 +33,16 @@ export async function consume(
         // One of our dead letters is recognised by its shape too, so a misnamed ASYNC_DEAD_LETTER_QUEUE
         // cannot make it look like a broken call and drop it.
         if (deadLetterQueue || DeadLetterMessage.safeParse(msg.body).success)
-          return await recordDeadLetter(env, config, msg)
+          return await recordDeadLetter(env, config, batch.queue, msg)
         const parsed = AsyncMessage.safeParse(msg.body)
-        if (!parsed.success) {
-          // Only the producer writes this queue: a message it cannot have written is dropped, loudly.
-          console.error(`async queue: dropping message ${msg.id}, which is not an asynchronous call`)
-          msg.ack()
-          return
-        }
+        if (!parsed.success)
+          return await recordUnreadable(
+            env,
+            config,
+            batch.queue,
+            msg,
+            describeIssues(parsed.error, 'message'),
+          )
         await handleCall({ env, config, background: ctx, msg, message: parsed.data })
       } catch (error) {
         console.error(`async queue: message ${msg.id} failed, retrying:`, error)

@@ -33,6 +33,11 @@ export const deadLettersRoutes = new Hono<AppEnv>()
     const callId = c.req.param('callId')
     const outcome = await replayDeadLetter(c.env, callId)
     if ('missing' in outcome) return plainText(404, `no dead letter for call id ${callId}`)
+    if ('unreadable' in outcome)
+      return plainText(
+        400,
+        `dead letter ${callId} is a queue message that is not a call: there is nothing to replay`,
+      )
     if ('failed' in outcome)
       return plainText(503, `could not enqueue the replay of ${callId}: ${outcome.failed}`)
     return new Response(null, { status: 202, headers: { 'x-call-id': callId } })

@@ -12,7 +12,7 @@ import {
   header,
   runs,
 } from './async-helpers'
-import { gateway, loggedErrors, received, tag } from './helpers'
+import { gateway, loggedWarnings, received, tag } from './helpers'
 
 // The consumer driven by hand, as the queue drives it, to deliver the same message again: at-least-once
 // delivery must not mean at-least-once runs.
@@ -65,6 +65,23 @@ describe('redelivered messages', () => {
     expect((await callbacks(cb.id)).callbacks).toHaveLength(1)
   })
 
+  it('retries a call whose provider is down while it is consumed, then runs it and calls back once', async () => {
+    const name = await defineFunction()
+    const cb = callbackTo()
+    const call = message(name, cb.url)
+    // Port 9 (discard) refuses connections on loopback: the provider is down for this delivery.
+    const first = await deliver([call], { FUNCTIONS_PROVIDER_URL: 'http://127.0.0.1:9' })
+    expect(first.result.explicitAcks).toEqual([])
+    expect(first.result.retryMessages.map((m) => m.msgId)).toEqual(first.ids)
+    expect(await runs(name)).toEqual({})
+    expect((await callbacks(cb.id)).callbacks).toHaveLength(0)
+    const back = await deliver([call])
+    expect(back.result.explicitAcks).toEqual(back.ids)
+    const [callback] = await awaitCallbacks(cb.id)
+    expect(callback?.headers['x-function-status']).toBe('200')
+    expect(await runs(name)).toEqual({ [call.callId]: 1 })
+  })
+
   it('retries only the callback when it was not delivered', async () => {
     const name = await defineFunction()
     const warnings = captureWarnings()
@@ -94,20 +111,59 @@ describe('redelivered messages', () => {
     expect(await runs(name)).toEqual({ [call.callId]: 1 })
   })
 
-  it('acks each message on its own: one that cannot be a call does not redeliver its batch', async () => {
+  it('acks each message on its own: one that cannot be a call is dead-lettered with a reason, its batch unharmed', async () => {
     const good = await defineFunction()
     const failing = await defineFunction({ fail: 1, code: 503 })
     const calls = [message(good), { not: 'a call' }, message(failing)]
     let outcome: Awaited<ReturnType<typeof deliver>> | undefined
-    const logged = await loggedErrors(async () => {
+    const warned = await loggedWarnings(async () => {
       outcome = await deliver(calls)
     })
-    expect(logged).toContain('which is not an asynchronous call')
     const [goodId, poisonId, failingId] = outcome?.ids ?? []
+    expect(warned).toContain(`message ${poisonId} kept as a dead letter, not an asynchronous call`)
     expect(outcome?.result.retryBatch.retry).toBe(false)
     expect(outcome?.result.ackAll).toBe(false)
     expect(outcome?.result.explicitAcks.sort()).toEqual([goodId, poisonId].sort())
     expect(outcome?.result.retryMessages.map((m) => m.msgId)).toEqual([failingId])
+    expect(await runs(good)).toHaveProperty((calls[0] as { callId: string }).callId, 1)
+
+    const letters = (await (await gateway('/system/async/dead-letters')).json()) as Record<string, unknown>[]
+    const letter = letters.find((l) => l.callId === `queue-message:${poisonId}`)
+    expect(letter).toMatchObject({
+      kind: 'unreadable',
+      function: '',
+      attempts: 1,
+      path: `queue edgefaas-async, message ${poisonId}: {"not":"a call"}`,
+    })
+    // The reason names what is missing, in the form every other 400 uses.
+    expect(letter?.reason).toMatch(
+      /^not an asynchronous call: v Invalid input: expected 1; callId is required; /,
+    )
+    const replay = await gateway(`/system/async/dead-letters/queue-message:${poisonId}/replay`, {
+      method: 'POST',
+    })
+    expect(replay.status).toBe(400)
+    expect(await replay.text()).toBe(
+      `dead letter queue-message:${poisonId} is a queue message that is not a call: there is nothing to replay\n`,
+    )
+  })
+
+  it('keeps an unreadable message once however often it is redelivered, and a binary one by its size', async () => {
+    const body = new Uint8Array([0xde, 0xad, 0xbe, 0xef])
+    const batch = createMessageBatch('edgefaas-async', [
+      { id: `bin-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body },
+    ])
+    const id = batch.messages[0]?.id
+    for (let i = 0; i < 2; i++) {
+      const ctx = createExecutionContext()
+      await loggedWarnings(() => worker.queue(batch, env, ctx))
+      expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([id])
+    }
+    const letters = (await (await gateway('/system/async/dead-letters')).json()) as Record<string, unknown>[]
+    const mine = letters.filter((l) => l.callId === `queue-message:${id}`)
+    expect(mine).toHaveLength(1)
+    expect(mine[0]).toMatchObject({ kind: 'unreadable', bodyBytes: 4 })
+    expect(mine[0]?.path).toContain('(4 bytes of binary data)')
   })
 })
 

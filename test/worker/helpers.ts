@@ -56,6 +56,17 @@ export async function utf8(res: Response): Promise<string> {
  * Runs `action` with console.error captured and returns what it logged: a
  * broken configuration is logged, and a test asserts that instead of printing it.
  */
+/** What `action` logged with console.warn, kept out of the test output. */
+export async function loggedWarnings(action: () => Promise<void>): Promise<string> {
+  const spy = vi.spyOn(console, 'warn').mockImplementation(() => {})
+  try {
+    await action()
+    return spy.mock.calls.map((args) => args.join(' ')).join('\n')
+  } finally {
+    spy.mockRestore()
+  }
+}
+
 export async function loggedErrors(action: () => Promise<void>): Promise<string> {
   const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
   try {
