@@ -7,9 +7,13 @@
 // (RSS) of the gateway and the provider after warm-up and at the end, against
 // the bounds below. SOAK_TARGET=npm (the default) runs it under `npm start`;
 // SOAK_TARGET=workerd against the production bundle served by workerd itself.
-// Loopback only; bounded by SOAK_SECONDS; everything it starts is stopped at
+// Under `npm start` every SOAK_ASYNC_EVERY-th tick also sends an asynchronous
+// call to a second function, idled the same way, with a callback to a receiver
+// here: every accepted call must come back once (lost messages: 0).
+// Loopback only; bounded by SOAK_SECONDS (plus SOAK_ASYNC_DRAIN_SECONDS for the last callbacks); everything it starts is stopped at
 // the end, or when it is interrupted.
 import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { TARGETS } from './soak-target.mjs'
 import { machine } from './system.mjs'
@@ -27,11 +31,17 @@ const settings = {
   rate: number('SOAK_RATE', 25),
   idleEvery: number('SOAK_IDLE_EVERY', 30),
   coldStartMs: number('SOAK_COLD_START_MS', 1000),
-  warmupSeconds: number('SOAK_WARMUP_SECONDS', 20),
+  // The provider grows from about 100 to 130 MiB in its first minute under load, and stays there.
+  warmupSeconds: number('SOAK_WARMUP_SECONDS', 60),
+  asyncEvery: number('SOAK_ASYNC_EVERY', 5),
+  asyncDrainSeconds: number('SOAK_ASYNC_DRAIN_SECONDS', 300),
 }
+// Raw workerd has no queues: the asynchronous part runs under `npm start` only.
+const withAsync = target === 'npm'
 // Past this many calls in flight the gateway is not keeping up; the soak counts the rest as errors, not queues them.
 const MAX_IN_FLIGHT = 500
 const FUNCTION = 'soak'
+const ASYNC_FUNCTION = 'soak-async'
 const log = (line) => process.stderr.write(`${line}\n`)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -95,12 +105,52 @@ const api = async (method, path, body) => {
   return text
 }
 
-await api('POST', '/system/functions', {
-  service: FUNCTION,
-  image: 'functions/cat:latest',
-  envProcess: 'cat',
-  labels: { 'com.openfaas.scale.zero': 'true' },
+for (const service of withAsync ? [FUNCTION, ASYNC_FUNCTION] : [FUNCTION])
+  await api('POST', '/system/functions', {
+    service,
+    image: 'functions/cat:latest',
+    envProcess: 'cat',
+    labels: { 'com.openfaas.scale.zero': 'true' },
+  })
+
+// Callbacks of the asynchronous calls: each call id's deliveries, what they carried, when the first came.
+const accepted = new Map() // call id -> { body, at }
+const refusedAsync = {}
+const callbacks = new Map() // call id -> { count, ok, ms }
+const receiver = createServer((req, res) => {
+  const chunks = []
+  req.on('data', (chunk) => chunks.push(chunk))
+  req.on('end', () => {
+    const callId = req.headers['x-call-id']
+    const seen = callbacks.get(callId)
+    const call = accepted.get(callId)
+    const body = Buffer.concat(chunks).toString()
+    const ok = req.headers['x-function-status'] === '200' && call !== undefined && body === call.body
+    if (seen) seen.count++
+    else callbacks.set(callId, { count: 1, ok, ms: call ? performance.now() - call.at : Number.NaN })
+    res.writeHead(204).end()
+  })
 })
+await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+const callbackUrl = `http://127.0.0.1:${receiver.address().port}/done`
+
+async function invokeAsync(n) {
+  const body = `async ${n}`
+  const at = performance.now()
+  try {
+    const res = await fetch(`${stack.gateway}/async-function/${ASYNC_FUNCTION}`, {
+      method: 'POST',
+      body,
+      headers: { 'x-callback-url': callbackUrl },
+    })
+    await res.arrayBuffer()
+    if (res.status === 202) accepted.set(res.headers.get('x-call-id'), { body, at })
+    else refusedAsync[res.status] = (refusedAsync[res.status] ?? 0) + 1
+  } catch (error) {
+    const key = `error: ${error.cause?.code ?? error.message}`
+    refusedAsync[key] = (refusedAsync[key] ?? 0) + 1
+  }
+}
 
 /** The gateway's count of the function's invocations so far (its Durable Objects keep counts across runs). */
 async function countedSoFar() {
@@ -158,13 +208,17 @@ let nextSample = began + settings.warmupSeconds * 1000
 while (performance.now() < end) {
   const now = performance.now()
   const due = Math.floor((now - began) / interval)
-  while (sent <= due) void invoke(sent++)
+  while (sent <= due) {
+    if (withAsync && sent % settings.asyncEvery === 0) void invokeAsync(sent)
+    void invoke(sent++)
+  }
   if (now >= nextIdle) {
     nextIdle += settings.idleEvery * 1000
-    api('POST', `/system/scale-function/${FUNCTION}`, { serviceName: FUNCTION, replicas: 0 }).then(
-      () => scaledToZero++,
-      (error) => log(`scale to zero failed: ${error.message}`),
-    )
+    for (const service of withAsync ? [FUNCTION, ASYNC_FUNCTION] : [FUNCTION])
+      api('POST', `/system/scale-function/${service}`, { serviceName: service, replicas: 0 }).then(
+        () => service === FUNCTION && scaledToZero++,
+        (error) => log(`scale to zero failed: ${error.message}`),
+      )
   }
   if (now >= nextSample) {
     nextSample += 60_000
@@ -180,14 +234,41 @@ while (performance.now() < end) {
   await sleep(Math.max(1, Math.min(interval, 20)))
 }
 const memoryEnd = stack.memory()
-const callsAfterWarmup = calls.filter((c) => c.at - began >= settings.warmupSeconds * 1000).length
+// Asynchronous calls are requests too (each one more for the consumer and one for its callback).
+const callsAfterWarmup =
+  calls.filter((c) => c.at - began >= settings.warmupSeconds * 1000).length +
+  [...accepted.values()].filter((c) => c.at - began >= settings.warmupSeconds * 1000).length
 samples.push({ s: settings.seconds, ...memoryEnd })
 for (let i = 0; i < 600 && inFlight > 0; i++) await sleep(100)
+
+// The last asynchronous calls may still be queued or retrying: wait for their callbacks, within a bound.
+const drainEnd = performance.now() + settings.asyncDrainSeconds * 1000
+const undelivered = () => [...accepted.keys()].filter((id) => !callbacks.has(id)).length
+while (withAsync && undelivered() > 0 && performance.now() < drainEnd) await sleep(500)
+const drainedInS = withAsync ? (performance.now() - end) / 1000 : 0
 
 // The gateway's own count of the calls, once the isolate's last flush (about a second) has landed.
 await sleep(3_000)
 const counted = (await countedSoFar()) - countedBefore
+// What became of calls that were never called back: dead-lettered (and why), or nowhere the gateway shows.
+const missing = [...accepted.keys()].filter((id) => !callbacks.has(id))
+let deadLettered = []
+if (withAsync && missing.length > 0) {
+  const letters = await (await fetch(`${stack.gateway}/system/async/dead-letters?limit=1000`)).json()
+  deadLettered = letters.filter((letter) => missing.includes(letter.callId))
+  log(`not called back: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`)
+  for (const letter of deadLettered) log(`  dead letter ${letter.callId}: ${letter.kind}, ${letter.reason}`)
+  log(
+    await (await fetch(`${stack.gateway}/metrics`)).text().then((t) =>
+      t
+        .split('\n')
+        .filter((l) => l.includes('soak-async'))
+        .join('\n'),
+    ),
+  )
+}
 await stop()
+receiver.close()
 
 const answered = calls.filter((c) => typeof c.status === 'number' || c.status === 'wrong body')
 const errors = calls.filter((c) => c.status !== 200)
@@ -229,8 +310,25 @@ const result = {
   workerdKiBPerCall: verdict.workerdKiBPerCall,
   withinBound,
   broken: verdict.broken,
-  // The async parts (queue consumption, callbacks, lost messages) are measured here once they exist.
-  asyncLostMessages: null,
+  async: withAsync ? asyncSummary() : null,
+  asyncLostMessages: withAsync ? undelivered() : null,
+}
+
+function asyncSummary() {
+  const delivered = [...callbacks.entries()].filter(([id]) => accepted.has(id))
+  const latencies = delivered.map(([, c]) => c.ms).sort((a, b) => a - b)
+  return {
+    sent: Math.ceil(sent / settings.asyncEvery),
+    accepted: accepted.size,
+    refused: refusedAsync,
+    delivered: delivered.length,
+    lost: undelivered(),
+    deliveredTwice: delivered.filter(([, c]) => c.count > 1).length,
+    wrongResult: delivered.filter(([, c]) => !c.ok).length,
+    callbackP50Ms: quantile(latencies, 0.5),
+    callbackP99Ms: quantile(latencies, 0.99),
+    drainedInS,
+  }
 }
 writeFileSync(
   fileURLToPath(new URL('./soak-results.json', import.meta.url)),
@@ -250,4 +348,13 @@ errors by status: ${JSON.stringify(byStatus)}; scaled to zero ${scaledToZero} ti
 RSS MiB after ${settings.warmupSeconds} s: ${memoryStart ? rss(memoryStart) : '—'}; at the end: ${rss(memoryEnd)}
 growth MiB: ${rss(growth)} (workerd ${verdict.workerdKiBPerCall.toFixed(1)} KiB per call); bounds ${JSON.stringify(BOUNDS[target])}: ${withinBound ? 'within them' : `PAST THEM: ${verdict.broken.join('; ')}`}
 the gateway counted ${counted} of the ${result.countable} invocations it answered${counted === result.countable ? ' (exact)' : ''}`)
-if (!withinBound || counted !== result.countable) process.exitCode = 1
+if (result.async) {
+  const a = result.async
+  console.log(
+    `async: ${a.accepted} of ${a.sent} accepted (refused ${JSON.stringify(a.refused)}), ${a.delivered} called back, ` +
+      `${a.lost} lost, ${a.deliveredTwice} called back twice, ${a.wrongResult} with a wrong result; callback p50/p99 ` +
+      `${ms(a.callbackP50Ms)} / ${ms(a.callbackP99Ms)} ms; the last callback ${a.drainedInS.toFixed(0)} s after the load ended`,
+  )
+}
+const asyncOk = !result.async || (result.async.lost === 0 && result.async.wrongResult === 0)
+if (!withinBound || counted !== result.countable || !asyncOk) process.exitCode = 1
