@@ -125,6 +125,24 @@ export class CallLedger extends DurableObject<Bindings> {
     }
   }
 
+  /**
+   * The delivery running attempt `attempt` is still at it: its lease is
+   * extended to `leaseMs` from now. False when it no longer holds the call
+   * (it finished, or its lease ran out and another delivery took the call over).
+   */
+  async renew(call: CallKey, attempt: number, leaseMs: number): Promise<boolean> {
+    const cursor = this.#sql.exec(
+      `UPDATE calls SET lease_until = ?
+       WHERE call_id = ? AND nonce = ? AND state = 'running' AND runs = ? AND lease_until > ?`,
+      Date.now() + leaseMs,
+      call.callId,
+      call.nonce,
+      attempt,
+      Date.now(),
+    )
+    return cursor.rowsWritten > 0
+  }
+
   /** The run failed in a way worth retrying; the next delivery runs it again. */
   async failed(call: CallKey, ttlMs: number): Promise<void> {
     if (this.#release(call, ttlMs)) this.#count(call.fn, 'retried')

@@ -9,10 +9,12 @@ import { type AsyncMessage, type DeadLetterMessage, SEND_OPTIONS } from './messa
 import { backoffSeconds, isRetryable, maxAttempts } from './retry'
 import { type Answer, runOnce } from './run'
 
-// How long a delivery holds a call it is running before another delivery may take it over: the
-// longest a queue consumer can run (15 minutes of wall time). Queues redeliver a message only once
-// its consumer has ended, so a live lease met by a delivery means a consumer that died mid-call.
-const LEASE_MS = 15 * 60_000
+// How long a delivery holds a call it is running before another delivery may take it over. The
+// delivery renews it every LEASE_RENEW_MS while the function runs, so a run may last as long as it
+// needs, while a consumer that dies mid-call (an evicted isolate, a redeployed Worker) holds the
+// call for at most a minute: the next delivery then runs it again.
+const LEASE_MS = 60_000
+const LEASE_RENEW_MS = 20_000
 
 // Results up to this size are kept in the ledger's row; larger ones in R2 until delivered.
 const INLINE_RESULT_BYTES = 64 * 1024
@@ -54,7 +56,9 @@ async function run(call: Call, attempt: number): Promise<void> {
   const { env, config, msg, message } = call
   const ledger = ledgerFor(env, message.callId)
   const max = await maxAttempts(env, config, message.fn)
-  const answer = await runOnce(env, config, call.background, message).catch(failedCall)
+  const answer = await holdingLease(call, attempt, () =>
+    runOnce(env, config, call.background, message),
+  ).catch(failedCall)
   const retryable = !answer.final && isRetryable(answer.status)
   if (retryable && attempt < max) {
     await ledger.failed(keyOf(message), config.async.recordTtlMs)
@@ -80,6 +84,26 @@ async function run(call: Call, attempt: number): Promise<void> {
     maxAttempts: max,
     ...(result ? { result, body: answer.body } : {}),
   })
+}
+
+/** Runs `work` while renewing this delivery's lease on the call, so that no other delivery takes it over. */
+async function holdingLease<T>(call: Call, attempt: number, work: () => Promise<T>): Promise<T> {
+  const ledger = ledgerFor(call.env, call.message.callId)
+  const key = keyOf(call.message)
+  const renewal = setInterval(() => {
+    ledger.renew(key, attempt, LEASE_MS).then(
+      (held) => {
+        if (!held) clearInterval(renewal)
+      },
+      (error: unknown) =>
+        console.warn(`async call ${call.message.callId}: could not renew its lease: ${String(error)}`),
+    )
+  }, LEASE_RENEW_MS)
+  try {
+    return await work()
+  } finally {
+    clearInterval(renewal)
+  }
 }
 
 type Settling = {

@@ -35,6 +35,26 @@ describe('the call ledger', () => {
     expect(await ledger.begin(key, 60_000, HOUR, null)).toEqual({ kind: 'done' })
   })
 
+  it('extends the lease of the delivery still running a call, and only of that one', async () => {
+    const key = call()
+    const ledger = ledgerFor(env, key.callId)
+    await ledger.begin(key, 1_000, HOUR, null)
+    expect(await ledger.renew(key, 1, 60_000)).toBe(true)
+    const busy = await ledger.begin(key, 1_000, HOUR, null)
+    expect(busy.kind === 'busy' && busy.retryInMs).toBeGreaterThan(50_000)
+    // A delivery renewing too late, after another took the call over, holds nothing any more.
+    const lost = call()
+    const shard = ledgerFor(env, lost.callId)
+    await shard.begin(lost, 1, HOUR, null)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(await shard.renew(lost, 1, 60_000)).toBe(false)
+    expect(await shard.begin(lost, 60_000, HOUR, null)).toEqual({ kind: 'run', attempt: 2 })
+    expect(await shard.renew(lost, 1, 60_000)).toBe(false)
+    expect(await shard.renew(lost, 2, 60_000)).toBe(true)
+    await shard.finished(lost, 'completed', undefined, HOUR)
+    expect(await shard.renew(lost, 2, 60_000)).toBe(false)
+  })
+
   it('lets the next delivery run at once a call whose delivery released it after failing itself', async () => {
     const key = call()
     const ledger = ledgerFor(env, key.callId)
