@@ -31,8 +31,8 @@ const settings = {
   rate: number('SOAK_RATE', 25),
   idleEvery: number('SOAK_IDLE_EVERY', 30),
   coldStartMs: number('SOAK_COLD_START_MS', 1000),
-  // The provider grows from about 100 to 130 MiB in its first minute under load, and stays there.
-  warmupSeconds: number('SOAK_WARMUP_SECONDS', 60),
+  // The provider grows from about 100 to 135 MiB in its first two minutes under load, and stays there.
+  warmupSeconds: number('SOAK_WARMUP_SECONDS', 120),
   asyncEvery: number('SOAK_ASYNC_EVERY', 5),
   asyncDrainSeconds: number('SOAK_ASYNC_DRAIN_SECONDS', 300),
 }
@@ -125,9 +125,16 @@ const receiver = createServer((req, res) => {
     const seen = callbacks.get(callId)
     const call = accepted.get(callId)
     const body = Buffer.concat(chunks).toString()
-    const ok = req.headers['x-function-status'] === '200' && call !== undefined && body === call.body
+    const status = req.headers['x-function-status']
+    const ok = status === '200' && call !== undefined && body === call.body
     if (seen) seen.count++
-    else callbacks.set(callId, { count: 1, ok, ms: call ? performance.now() - call.at : Number.NaN })
+    else
+      callbacks.set(callId, {
+        count: 1,
+        ok,
+        ms: call ? performance.now() - call.at : Number.NaN,
+        ...(ok ? {} : { status, body: body.slice(0, 200), retry: req.headers['x-retry'] }),
+      })
     res.writeHead(204).end()
   })
 })
@@ -325,6 +332,16 @@ function asyncSummary() {
     lost: undelivered(),
     deliveredTwice: delivered.filter(([, c]) => c.count > 1).length,
     wrongResult: delivered.filter(([, c]) => !c.ok).length,
+    wrongResults: delivered
+      .filter(([, c]) => !c.ok)
+      .slice(0, 20)
+      .map(([callId, c]) => ({
+        callId,
+        status: c.status,
+        retry: c.retry,
+        body: c.body,
+        expected: accepted.get(callId)?.body,
+      })),
     callbackP50Ms: quantile(latencies, 0.5),
     callbackP99Ms: quantile(latencies, 0.99),
     drainedInS,
@@ -355,6 +372,7 @@ if (result.async) {
       `${a.lost} lost, ${a.deliveredTwice} called back twice, ${a.wrongResult} with a wrong result; callback p50/p99 ` +
       `${ms(a.callbackP50Ms)} / ${ms(a.callbackP99Ms)} ms; the last callback ${a.drainedInS.toFixed(0)} s after the load ended`,
   )
+  for (const wrong of a.wrongResults) console.log(`  wrong result: ${JSON.stringify(wrong)}`)
 }
 const asyncOk = !result.async || (result.async.lost === 0 && result.async.wrongResult === 0)
 if (!withinBound || counted !== result.countable || !asyncOk) process.exitCode = 1
