@@ -35,8 +35,13 @@ const upstream = createServer(async (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' })
     return res.end(JSON.stringify({ name: 'echo', image: 'echo', replicas: 1, availableReplicas: 1 }))
   }
+  if (req.url === '/system/functions') {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    return res.end(JSON.stringify([{ name: 'echo', image: 'echo', replicas: 1, availableReplicas: 1 }]))
+  }
+  // Only invocations are runs: the gateway's own calls (replica sync, say) carry no call id.
   const callId = req.headers['x-call-id']
-  runs.set(callId, (runs.get(callId) ?? 0) + 1)
+  if (req.url.startsWith('/function/') && callId) runs.set(callId, (runs.get(callId) ?? 0) + 1)
   res.writeHead(200, { 'content-type': 'text/plain' })
   res.end(body)
 })
