@@ -65,10 +65,10 @@ const unreachable = (what: string, error: unknown): Sent => ({
 /**
  * The caller's request to the provider, answered by the provider or by the
  * deadline, whichever comes first. Nothing is aborted: a call the deadline
- * answered is cancelled by the runtime when the caller's request ends. An
- * AbortSignal would do it sooner, but handing one to fetch() costs the runtime
- * more per call than everything else the gateway does on an invocation
- * (bench/profile.mjs).
+ * answered is cancelled by the runtime when the caller's request ends. That
+ * spares every call an AbortController and a signal for fetch() to watch, on
+ * the path where each step costs the runtime a few per cent of a bare Worker's
+ * throughput (bench/README.md, "The floor").
  */
 function answerOrDeadline(config: Config, url: string, init: RequestInit, what: string): Promise<Sent> {
   let timer = 0
@@ -85,9 +85,9 @@ function answerOrDeadline(config: Config, url: string, init: RequestInit, what: 
 /**
  * One request the gateway makes on its own behalf (status, scale, sync) under
  * the upstream deadline, aborted when the deadline passes, redirects returned
- * rather than followed. `init` is the caller's own, completed here rather than copied. The deadline bounds sending the request and waiting
- * for the response head; a body already streaming (logs with follow, events)
- * may run on. A fault is a value, so callers decide how to report it.
+ * rather than followed. `init` is the caller's own, completed here rather than
+ * copied. The deadline bounds sending the request and waiting for the
+ * response head. A fault is a value, so callers decide how to report it.
  */
 export async function send(config: Config, url: string, init: RequestInit, what: string): Promise<Sent> {
   const deadline = new AbortController()
