@@ -7,7 +7,7 @@
 // Locally the queue hands its consumer one batch at a time (Cloudflare runs up to max_concurrency of
 // them), so the completion rate is one consumer's, and the latency is mostly the backlog's.
 import { createServer } from 'node:http'
-import { spawnDevGateway } from '../scripts/dev-gateway.mjs'
+import { spawnBenchGateway } from '../scripts/dev-gateway.mjs'
 import { freePort } from '../scripts/production-worker.mjs'
 
 const calls = Number(process.env.BENCH_ASYNC_CALLS ?? 5000)
@@ -64,17 +64,9 @@ const receiver = createServer(async (req, res) => {
 const upstreamPort = await listen(upstream)
 const receiverPort = await listen(receiver)
 const gatewayPort = await freePort()
-const gateway = spawnDevGateway({
-  port: gatewayPort,
-  providerUrl: `http://127.0.0.1:${upstreamPort}`,
-  extraArgs: ['--log-level', 'error'],
-  stdio: ['ignore', 'ignore', 'inherit'],
-  detached: true,
-})
+const gateway = spawnBenchGateway({ port: gatewayPort, providerUrl: `http://127.0.0.1:${upstreamPort}` })
 const stop = () => {
-  try {
-    process.kill(-gateway.pid, 'SIGTERM')
-  } catch {}
+  gateway.stop()
   upstream.close()
   receiver.close()
 }

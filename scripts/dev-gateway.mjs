@@ -22,3 +22,25 @@ export function spawnDevGateway({ port, providerUrl, extraArgs = [], ...options 
     options,
   )
 }
+
+/**
+ * The gateway as a benchmark runs it: errors only, in a process group of its
+ * own so that `stop()` ends wrangler and the workerd it started together.
+ */
+export function spawnBenchGateway({ port, providerUrl }) {
+  const child = spawnDevGateway({
+    port,
+    providerUrl,
+    extraArgs: ['--log-level', 'error'],
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
+  })
+  return {
+    child,
+    stop() {
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {}
+    },
+  }
+}

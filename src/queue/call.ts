@@ -1,5 +1,5 @@
 import type { Config } from '../config'
-import type { CallResult, Outcome } from '../durable/call-ledger'
+import type { CallKey, CallResult, Outcome } from '../durable/call-ledger'
 import type { Bindings } from '../env'
 import type { Background } from '../scale/from-zero'
 import { resultBodyKey } from './body'
@@ -56,7 +56,7 @@ async function run(call: Call, attempt: number): Promise<void> {
   const { env, config, msg, message } = call
   const ledger = ledgerFor(env, message.callId)
   const max = await maxAttempts(env, config, message.fn)
-  const answer = await holdingLease(call, attempt, () =>
+  const answer = await holdingLease(ledger, keyOf(message), attempt, () =>
     runOnce(env, config, call.background, message),
   ).catch(failedCall)
   const retryable = !answer.final && isRetryable(answer.status)
@@ -87,16 +87,19 @@ async function run(call: Call, attempt: number): Promise<void> {
 }
 
 /** Runs `work` while renewing this delivery's lease on the call, so that no other delivery takes it over. */
-async function holdingLease<T>(call: Call, attempt: number, work: () => Promise<T>): Promise<T> {
-  const ledger = ledgerFor(call.env, call.message.callId)
-  const key = keyOf(call.message)
+async function holdingLease<T>(
+  ledger: ReturnType<typeof ledgerFor>,
+  key: CallKey,
+  attempt: number,
+  work: () => Promise<T>,
+): Promise<T> {
   const renewal = setInterval(() => {
     ledger.renew(key, attempt, LEASE_MS).then(
       (held) => {
         if (!held) clearInterval(renewal)
       },
       (error: unknown) =>
-        console.warn(`async call ${call.message.callId}: could not renew its lease: ${String(error)}`),
+        console.warn(`async call ${key.callId}: could not renew its lease: ${String(error)}`),
     )
   }, LEASE_RENEW_MS)
   try {

@@ -53,12 +53,12 @@ export async function utf8(res: Response): Promise<string> {
 }
 
 /**
- * Runs `action` with console.error captured and returns what it logged: a
- * broken configuration is logged, and a test asserts that instead of printing it.
+ * Runs `action` with console[`level`] captured and returns what it logged: a
+ * broken configuration or an unreadable message is logged, and a test asserts
+ * that instead of printing it.
  */
-/** What `action` logged with console.warn, kept out of the test output. */
-export async function loggedWarnings(action: () => Promise<void>): Promise<string> {
-  const spy = vi.spyOn(console, 'warn').mockImplementation(() => {})
+async function logged(level: 'warn' | 'error', action: () => Promise<void>): Promise<string> {
+  const spy = vi.spyOn(console, level).mockImplementation(() => {})
   try {
     await action()
     return spy.mock.calls.map((args) => args.join(' ')).join('\n')
@@ -67,12 +67,5 @@ export async function loggedWarnings(action: () => Promise<void>): Promise<strin
   }
 }
 
-export async function loggedErrors(action: () => Promise<void>): Promise<string> {
-  const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
-  try {
-    await action()
-    return spy.mock.calls.map((args) => args.join(' ')).join('\n')
-  } finally {
-    spy.mockRestore()
-  }
-}
+export const loggedWarnings = (action: () => Promise<void>): Promise<string> => logged('warn', action)
+export const loggedErrors = (action: () => Promise<void>): Promise<string> => logged('error', action)
