@@ -1,13 +1,19 @@
 import { DurableObject } from 'cloudflare:workers'
-import type { Config } from '../config'
+import { type Config, loadConfig } from '../config'
 import type { Bindings } from '../env'
 import { type FunctionRef, functionStatus, type ProviderFault, scaleFunction } from '../forward/provider-api'
+import { type Drain, type DrainAnswer, type DrainBy, joinDrain, startDrain, untilQuiet } from '../scale/drain'
+import { cacheKey } from '../scale/from-zero'
 import { scaleLabels } from '../scale/labels'
 
 /** What an isolate learns when it asks whether it may forward an invocation. */
 export type Readiness =
-  /** `coldStart` is set for the one caller whose call started the wake. */
-  | { kind: 'ready'; waitedMs: number; coldStart?: boolean }
+  /**
+   * `coldStart` is set for the one caller whose call started the wake;
+   * `draining` when the function is on its way to zero: this call may go to
+   * the replica still up, but the answer is not to be cached.
+   */
+  | { kind: 'ready'; waitedMs: number; coldStart?: boolean; draining?: true }
   | { kind: 'missing' }
   | { kind: 'timeout'; waitedMs: number }
   | ({ kind: 'fault' } & ProviderFault)
@@ -25,7 +31,20 @@ type Seen =
   | { kind: 'found'; replicas: number; available: number; labels: Record<string, string> }
   | { kind: 'missing' }
 
-type Stored = { seen: Seen; at: number; wakeStartedAt?: number }
+type Stored = {
+  seen: Seen
+  at: number
+  wakeStartedAt?: number
+  drain?: Drain & { fn: FunctionRef }
+  /** When this object last knew the function had no replica: it scaled it to 0, or began to wake it. */
+  coldAt?: number
+}
+
+/** What the function's object says of a call the provider answered 503 "no replica". */
+export type Missed = Readiness | { kind: 'serving' }
+
+// Slack for the clocks of an isolate and this object when comparing a call's start with a scale-down.
+const CLOCK_SLACK_MS = 1_000
 
 const STATE_KEY = 'state'
 
@@ -41,6 +60,9 @@ const STATUS_TTL_MS = 250
 export class FunctionState extends DurableObject<Bindings> {
   #stored: Stored | undefined
   #waking: Promise<Readiness> | undefined
+  #closing: Promise<void> | undefined
+  /** Set once a close has sent the provider its scale request. */
+  #scalingDown = false
   #calls = 0
 
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -51,25 +73,162 @@ export class FunctionState extends DurableObject<Bindings> {
 
   /**
    * Whether an invocation may be forwarded now, waking the function from zero
-   * first if need be. Every caller during a wake joins the same one. The
-   * caller's parsed config says which provider to ask and how long to wait:
-   * every isolate of a deployment has the same one.
+   * first if need be. Every caller during a wake joins the same one; a call
+   * during a drain to zero is let through to the replica still up until the
+   * drain closes, then waits for the scale-down and wakes the function again.
+   * The caller's parsed config says which provider to ask and how long to
+   * wait: every isolate of a deployment has the same one.
    */
   async ready(fn: FunctionRef, config: Config): Promise<Readiness> {
     this.#calls++
-    if (this.#waking) return this.#waking
+    for (;;) {
+      if (this.#closing) {
+        // The idler misjudged: the function is in use. Past the scale request it is too late, and the call wakes it.
+        if (this.#stored?.drain?.by === 'idler' && !this.#scalingDown)
+          this.#endDrain('a call came as it closed')
+        await this.#closing
+        continue
+      }
+      if (this.#waking) return this.#waking
+      const drain = this.#stored?.drain
+      const seen = this.#stored?.seen
+      if (drain) {
+        const up = seen?.kind === 'found' && seen.available > 0
+        if (drain.by === 'idler') this.#endDrain('a call came during the drain')
+        else if (!up) this.#endDrain('the provider reports no replica: at zero already')
+        else if (Date.now() < drain.closeAt) return { kind: 'ready', waitedMs: 0, draining: true }
+        else {
+          void this.#close(config)
+          continue
+        }
+      }
+      const current = await this.#current(fn, config)
+      if ('fault' in current) return { kind: 'fault', ...current.fault }
+      if (current.kind === 'missing') return { kind: 'missing' }
+      // Looked at again: a drain or a wake may have begun while this call awaited the provider.
+      if (this.#closing || this.#waking || this.#stored?.drain) continue
+      if (current.available > 0) return { kind: 'ready', waitedMs: 0 }
+      const wake = this.#wake(fn, config, current)
+      this.#waking = wake.finally(() => {
+        this.#waking = undefined
+      })
+      const result = await wake
+      return result.kind === 'ready' ? { ...result, coldStart: true } : result
+    }
+  }
+
+  /**
+   * A call sent at `sentAt` (the isolate's clock) was answered 503 by the
+   * provider. When the function has no replica now, or had none since the
+   * call was sent, the 503 was the scale-down's, not the function's: it is
+   * woken (joining any wake) and the caller may send the call once more.
+   * Otherwise the function is serving and the 503 was its own answer.
+   */
+  async noReplica(fn: FunctionRef, config: Config, sentAt: number): Promise<Missed> {
+    const coldSince = (this.#stored?.coldAt ?? 0) >= sentAt - CLOCK_SLACK_MS
+    if (!this.#waking && !this.#closing) {
+      const seen = await this.#refresh(fn, config)
+      if ('fault' in seen) return { kind: 'fault', ...seen.fault }
+      if (seen.kind === 'missing') return { kind: 'missing' }
+      if (seen.available > 0 && !coldSince && !this.#waking) return { kind: 'serving' }
+      if (seen.available === 0 && this.#stored?.drain)
+        this.#endDrain('the provider reports no replica: at zero already')
+    }
+    return this.ready(fn, config)
+  }
+
+  /**
+   * Takes the function to zero without cutting off a call (src/durable/README.md
+   * has the timeline): from now on no isolate is told "ready" to cache; once
+   * every "ready" already given out has expired (`closeAt`) new calls wait,
+   * and once no call through the gateway is in flight the provider is told
+   * 0. Calls that waited then wake it again. Asking again joins the drain.
+   */
+  async drain(fn: FunctionRef, config: Config, by: DrainBy, started?: number): Promise<DrainAnswer> {
+    const current = this.#stored?.drain
+    if (current) return this.#join(current, by)
     const seen = await this.#current(fn, config)
     if ('fault' in seen) return { kind: 'fault', ...seen.fault }
     if (seen.kind === 'missing') return { kind: 'missing' }
-    if (seen.available > 0) return { kind: 'ready', waitedMs: 0 }
-    // Checked again: another call may have started a wake while this one awaited the provider.
-    if (this.#waking) return this.#waking
-    const wake = this.#wake(fn, config, seen)
-    this.#waking = wake.finally(() => {
-      this.#waking = undefined
+    const raced = this.#stored?.drain
+    if (raced) return this.#join(raced, by)
+    if (seen.replicas === 0 && !this.#waking) return { kind: 'zero' }
+    const drain = { ...startDrain(by, config.replicaCacheTtlMs, Date.now(), started), fn }
+    this.#save({ ...(this.#stored ?? { seen, at: Date.now() }), drain })
+    await this.ctx.storage.setAlarm(drain.closeAt)
+    console.log(
+      `drain: ${cacheKey(fn)} draining to 0 (asked by ${by}), closing in ${drain.closeAt - drain.since} ms`,
+    )
+    return { kind: 'draining', closeAt: drain.closeAt }
+  }
+
+  /** The drain's clock: close it when its time comes, however long this object slept. */
+  override async alarm(): Promise<void> {
+    const drain = this.#stored?.drain
+    if (!drain) return
+    if (Date.now() < drain.closeAt) {
+      await this.ctx.storage.setAlarm(drain.closeAt)
+      return
+    }
+    const loaded = loadConfig(this.env)
+    if (!loaded.ok) throw new Error(loaded.error)
+    await this.#close(loaded.config)
+  }
+
+  #join(current: Drain & { fn: FunctionRef }, by: DrainBy): DrainAnswer {
+    // Changed in place: a close in progress knows its drain by identity.
+    current.by = joinDrain(current, by).by
+    if (this.#stored) this.#save(this.#stored)
+    return { kind: 'draining', closeAt: current.closeAt }
+  }
+
+  /** One close per drain, however many callers and alarms ask for it. */
+  #close(config: Config): Promise<void> {
+    this.#closing ??= this.#closeNow(config).finally(() => {
+      this.#closing = undefined
     })
-    const result = await wake
-    return result.kind === 'ready' ? { ...result, coldStart: true } : result
+    return this.#closing
+  }
+
+  async #closeNow(config: Config): Promise<void> {
+    const drain = this.#stored?.drain
+    if (!drain) return
+    const key = cacheKey(drain.fn)
+    // A wake in flight when the drain was asked for finishes first: its callers are served, then drained.
+    if (this.#waking) await this.#waking
+    const quiet = await untilQuiet(
+      this.env,
+      key,
+      drain,
+      config.upstreamTimeoutMs,
+      () => this.#stored?.drain === drain,
+    )
+    if (quiet.kind === 'ended' || this.#stored?.drain !== drain) return
+    if (quiet.kind === 'busy') return this.#endDrain('calls came during the drain')
+    if (quiet.kind === 'unknown') return this.#endDrain(quiet.reason)
+    this.#scalingDown = true
+    const refused = await scaleFunction(config, drain.fn, 0).finally(() => {
+      this.#scalingDown = false
+    })
+    if (refused) return this.#endDrain(`the provider refused to scale it to 0: ${refused.message}`)
+    const stored = this.#stored
+    const labels = stored?.seen.kind === 'found' ? stored.seen.labels : {}
+    const now = Date.now()
+    // A change made while the scale request was out (scaled up, deleted) is the provider's to report.
+    if (stored?.drain !== drain) {
+      this.#save(undefined)
+      return
+    }
+    this.#save({ seen: { kind: 'found', replicas: 0, available: 0, labels }, at: now, coldAt: now })
+    console.log(`drain: ${key} scaled to 0, ${now - drain.since} ms after the drain began`)
+  }
+
+  #endDrain(why: string): void {
+    const stored = this.#stored
+    if (!stored?.drain) return
+    const { drain, ...rest } = stored
+    console.log(`drain: ${cacheKey(drain.fn)} stays up: ${why}`)
+    this.#save(rest)
   }
 
   /**
@@ -103,7 +262,13 @@ export class FunctionState extends DurableObject<Bindings> {
     const labels = previous?.kind === 'found' ? previous.labels : {}
     // Scaled to 0: nothing serves it any more. Scaled up: ready once the provider says so.
     const available = change.replicas === 0 ? 0 : previous?.kind === 'found' ? previous.available : 0
-    this.#save({ seen: { kind: 'found', replicas: change.replicas, available, labels }, at: Date.now() })
+    const now = Date.now()
+    // A drain in flight is overtaken: a scale-up ends it, and a scale to 0 has happened already.
+    this.#save({
+      seen: { kind: 'found', replicas: change.replicas, available, labels },
+      at: now,
+      ...(change.replicas === 0 ? { coldAt: now } : {}),
+    })
   }
 
   /**
@@ -115,18 +280,13 @@ export class FunctionState extends DurableObject<Bindings> {
     available: number
     labels: Record<string, string>
   }): Promise<void> {
-    // A wake in flight polls for itself; its start must survive this update.
-    const wakeStartedAt = this.#stored?.wakeStartedAt
-    this.#save({
-      seen: { kind: 'found', ...status },
-      at: Date.now(),
-      ...(wakeStartedAt ? { wakeStartedAt } : {}),
-    })
+    // A wake or a drain in flight keeps its own state; only what was seen is new.
+    this.#save({ ...this.#stored, seen: { kind: 'found', ...status }, at: Date.now() })
   }
 
   /** For tests and metrics: how many readiness calls and lookups this object has answered. */
-  async stats(): Promise<{ calls: number; seen: Seen | undefined }> {
-    return { calls: this.#calls, seen: this.#stored?.seen }
+  async stats(): Promise<{ calls: number; seen: Seen | undefined; drain: Drain | undefined }> {
+    return { calls: this.#calls, seen: this.#stored?.seen, drain: this.#stored?.drain }
   }
 
   /** The function's status, from memory while fresh, else from the provider. */
@@ -151,21 +311,18 @@ export class FunctionState extends DurableObject<Bindings> {
             available: answer.status.availableReplicas ?? 0,
             labels: answer.status.labels ?? {},
           }
-    this.#save({
-      seen,
-      at: Date.now(),
-      ...(this.#stored?.wakeStartedAt ? { wakeStartedAt: this.#stored.wakeStartedAt } : {}),
-    })
+    this.#save({ ...this.#stored, seen, at: Date.now() })
     return seen
   }
 
   async #wake(fn: FunctionRef, config: Config, seen: Extract<Seen, { kind: 'found' }>): Promise<Readiness> {
-    const key = `${fn.name}.${fn.namespace}`
+    const key = cacheKey(fn)
     const now = Date.now()
     // A wake this object started before it was restarted is resumed, not started again.
     const resumed = this.#stored?.wakeStartedAt
     const started = resumed && now - resumed < config.scaleFromZeroTimeoutMs ? resumed : now
-    if (started === now) this.#save({ ...(this.#stored ?? { seen, at: now }), wakeStartedAt: now })
+    if (started === now)
+      this.#save({ ...(this.#stored ?? { seen, at: now }), wakeStartedAt: now, coldAt: now })
     try {
       // A resumed wake whose scale request had landed finds replicas above 0 and sends none; one still
       // at 0 never got it (the runtime stopped first), so it is sent now: still one scale-up in all.
@@ -194,8 +351,10 @@ export class FunctionState extends DurableObject<Bindings> {
         }
       }
     } finally {
-      const stored = this.#stored
-      if (stored?.wakeStartedAt) this.#save({ seen: stored.seen, at: stored.at })
+      if (this.#stored?.wakeStartedAt) {
+        const { wakeStartedAt: _, ...rest } = this.#stored
+        this.#save(rest)
+      }
     }
   }
 

@@ -126,9 +126,10 @@ export class MetricsShard extends DurableObject<Bindings> {
     return true
   }
 
-  async snapshot(): Promise<ShardSnapshot> {
+  /** `inflightFreshMs`: how old an isolate's in-flight report may be and still count (a drain looks further back). */
+  async snapshot(inflightFreshMs = INFLIGHT_FRESH_MS): Promise<ShardSnapshot> {
     const inflight: Record<string, number> = {}
-    const since = Date.now() - INFLIGHT_FRESH_MS
+    const since = Date.now() - inflightFreshMs
     for (const row of this.#sql.exec<{ inflight: string }>(
       'SELECT inflight FROM isolates WHERE seen_at >= ?',
       since,

@@ -3,7 +3,7 @@ import type { Readiness } from '../durable/function-state'
 import type { Bindings } from '../env'
 import { type FunctionTarget, functionPath, functionScope } from '../http/function-path'
 import { isolateMetrics } from '../metrics/isolate'
-import { type Background, cacheKey, functionRef, readiness } from '../scale/from-zero'
+import { type Background, cacheKey, functionRef, noReplica, readiness } from '../scale/from-zero'
 import { refusal, SCALE_WAIT_HEADER, waitedSeconds } from '../scale/refusal'
 import { forward } from './index'
 import type { FunctionRef } from './provider-api'
@@ -18,6 +18,13 @@ export type Call = { headers: Headers; callId: string; startTime: string }
  */
 export type MetricsFlush = 'background' | 'batch'
 
+/**
+ * The most of a body the gateway holds that it sends again after a 503 "no
+ * replica": an asynchronous call's body kept in its queue message. A body
+ * streamed from a caller, or from R2, is never held, so never replayed.
+ */
+export const REPLAY_BODY_LIMIT = 128 * 1024
+
 /** One invocation: what it targets and carries, and where its background work runs. */
 type Invocation = {
   flush: MetricsFlush
@@ -29,6 +36,8 @@ type Invocation = {
   call: Call
   fn: FunctionRef
   startedAt: number
+  /** The request's body, when the gateway holds it whole and may send it twice. */
+  held: Uint8Array | undefined
 }
 
 /**
@@ -36,7 +45,9 @@ type Invocation = {
  * must be, then forward, counting it in the isolate's metrics. `request`
  * supplies the method and body. A function known ready in this isolate is
  * forwarded at once, with no Durable Object call and no await before
- * `forward`; this is the sync hot path.
+ * `forward`; this is the sync hot path. `held` is the request's body when the
+ * caller holds it as bytes (the queue consumer), which makes the call
+ * replayable after a 503 "no replica" as a bodiless one is.
  */
 export function invokeFunction(
   env: Bindings,
@@ -46,9 +57,21 @@ export function invokeFunction(
   request: Request,
   call: Call,
   flush: MetricsFlush = 'background',
+  held?: Uint8Array,
 ): Promise<Response> {
   const fn = functionRef(config, target)
-  const invocation = { env, config, background, target, request, call, fn, flush, startedAt: Date.now() }
+  const invocation = {
+    env,
+    config,
+    background,
+    target,
+    request,
+    call,
+    fn,
+    flush,
+    startedAt: Date.now(),
+    held: held && held.byteLength <= REPLAY_BODY_LIMIT ? held : undefined,
+  }
   const waiting = readiness(env, config, background, fn)
   if (waiting === undefined) return counted(invocation, undefined)
   // Names that are not deployed are not counted: made-up names must not grow the metrics.
@@ -62,32 +85,56 @@ async function counted(
   const key = cacheKey(invocation.fn)
   const metrics = isolateMetrics(invocation.env)
   metrics.started(key)
-  const waitedMs = ready?.kind === 'ready' ? ready.waitedMs : 0
-  const wait =
-    waitedMs > 0 && ready?.kind === 'ready'
-      ? { seconds: waitedMs / 1000, coldStart: ready.coldStart === true }
-      : undefined
+  // The start reaches the shards within a second too, so a drain to zero sees this call in flight.
+  if (invocation.flush === 'background') metrics.scheduleFlush(invocation.background)
+  let waitedMs = ready?.kind === 'ready' ? ready.waitedMs : 0
+  let coldStart = ready?.kind === 'ready' && ready.coldStart === true
   let status = 500
   try {
-    const response =
+    let response =
       ready === undefined || ready.kind === 'ready'
         ? await forwardTo(invocation, waitedMs)
         : refusal(invocation.fn, ready)
+    if (response.status === 503 && replayable(invocation)) {
+      const missed = await noReplica(invocation.env, invocation.config, invocation.fn, invocation.startedAt)
+      if (missed !== undefined && missed.kind !== 'serving') {
+        await response.body?.cancel()
+        if (missed.kind === 'ready') {
+          waitedMs += missed.waitedMs
+          coldStart ||= missed.coldStart === true
+        }
+        response =
+          missed.kind === 'ready' ? await forwardTo(invocation, waitedMs) : refusal(invocation.fn, missed)
+      }
+    }
     status = response.status
     return response
   } finally {
+    const wait = waitedMs > 0 ? { seconds: waitedMs / 1000, coldStart } : undefined
     metrics.ended(key, status, (Date.now() - invocation.startedAt) / 1000, wait)
     if (invocation.flush === 'background') metrics.scheduleFlush(invocation.background)
   }
 }
 
-async function forwardTo({ config, target, request, call }: Invocation, waitedMs: number): Promise<Response> {
+/**
+ * Whether the call can be sent again: it has no body, or one the gateway
+ * holds. A streamed body has been read by the first attempt. Only with scale
+ * from zero on is there anything to wake.
+ */
+const replayable = (invocation: Invocation): boolean =>
+  invocation.config.scaleFromZero && (invocation.request.body === null || invocation.held !== undefined)
+
+async function forwardTo(
+  { config, target, request, call, held }: Invocation,
+  waitedMs: number,
+): Promise<Response> {
   const response = await forward(config, request, {
     path: functionPath(target),
     scope: functionScope(target),
     search: target.search,
     headers: call.headers,
     authenticate: false,
+    ...(held ? { body: held } : {}),
   })
   response.headers.set('x-call-id', call.callId)
   response.headers.set('x-start-time', call.startTime)

@@ -2,12 +2,17 @@ import type { Bindings } from '../env'
 import { addCounts, type Counts } from './batch'
 import { METRICS_SHARDS, shardOf } from './isolate'
 
-/** The counts of every shard added up: what every isolate has flushed so far. */
+/**
+ * The counts of every shard added up: what every isolate has flushed so far,
+ * with the calls in flight that isolates reported within `inflightFreshMs`
+ * (by default the shards' own window).
+ */
 export async function readCounts(
   env: Bindings,
+  inflightFreshMs?: number,
 ): Promise<{ counts: Counts; inflight: Record<string, number> }> {
   const snapshots = await Promise.all(
-    Array.from({ length: METRICS_SHARDS }, (_, i) => shardOf(env, i).snapshot()),
+    Array.from({ length: METRICS_SHARDS }, (_, i) => shardOf(env, i).snapshot(inflightFreshMs)),
   )
   const counts: Counts = {}
   const inflight: Record<string, number> = {}

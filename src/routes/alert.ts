@@ -1,12 +1,12 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
-import { functionStatus, scaleFunction } from '../forward/provider-api'
+import { functionStatus } from '../forward/provider-api'
 import { methodNotAllowed } from '../http/allow'
 import { readJson } from '../http/input'
 import { plainText } from '../http/responses'
 import { alertReplicas, holdAtFloor } from '../scale/alert'
-import { changed } from '../scale/from-zero'
 import { scaleLabels } from '../scale/labels'
+import { setReplicas } from '../scale/set-replicas'
 import { AlertRequest, isDnsLabel } from '../schemas/openfaas'
 
 /**
@@ -55,15 +55,15 @@ export const alertRoutes = new Hono<AppEnv>()
         )
         continue
       }
-      const refused = await scaleFunction(config, fn, replicas)
-      if (refused) {
-        faulted = true
-        lines.push(`${key}: ${refused.message}`)
+      const result = await setReplicas(c.env, config, fn, replicas, 'alert')
+      if (result.kind === 'refused' || result.kind === 'missing') {
+        faulted ||= result.kind === 'refused'
+        lines.push(`${key}: ${result.kind === 'refused' ? result.fault.message : 'no such function'}`)
         continue
       }
-      await changed(c.env, fn, { kind: 'scaled', replicas })
-      console.log(`alert scaling: ${key} ${alert.status}: ${current} -> ${replicas}`)
-      lines.push(`${key}: ${alert.status}, ${current} -> ${replicas}`)
+      const draining = result.kind === 'draining' ? ' (draining)' : ''
+      console.log(`alert scaling: ${key} ${alert.status}: ${current} -> ${replicas}${draining}`)
+      lines.push(`${key}: ${alert.status}, ${current} -> ${replicas}${draining}`)
     }
     return plainText(faulted ? 502 : 200, lines.join('\n'))
   })

@@ -6,14 +6,19 @@ import { type FunctionRef, functionStatus } from '../forward/provider-api'
 import { methodNotAllowed } from '../http/allow'
 import { badRequest, readJson, validName } from '../http/input'
 import { namespaceQuery } from '../http/query'
-import { changed, functionRef } from '../scale/from-zero'
+import { plainText } from '../http/responses'
+import { cacheKey, changed, functionRef } from '../scale/from-zero'
 import { scaleLabels } from '../scale/labels'
+import { type SetReplicas, setReplicas } from '../scale/set-replicas'
 import { pathName, ScaleServiceRequest } from '../schemas/openfaas'
 
 /**
  * Set a function's desired replicas. Unlike OpenFaaS CE, 0 is allowed: scaling
- * to zero is how functions idle, and conformance clients do it. More than the
- * function's com.openfaas.scale.max is capped at it (X-Scale-Capped-At says so).
+ * to zero is how functions idle, and conformance clients do it. With scale
+ * from zero on, 0 is a drain (`202`): the function goes to zero once no call
+ * through the gateway is in flight, and a call meanwhile is never refused.
+ * More than the function's com.openfaas.scale.max is capped at it
+ * (X-Scale-Capped-At says so).
  */
 export const scaleRoutes = new Hono<AppEnv>()
   .post('/system/scale-function/:name', async (c) => {
@@ -29,6 +34,8 @@ export const scaleRoutes = new Hono<AppEnv>()
     const namespace = value.namespace || queryNamespace
     const config = c.get('config')
     const fn = functionRef(config, { name, namespace })
+    if (value.replicas === 0 && config.scaleFromZero)
+      return drained(fn, await setReplicas(c.env, config, fn, 0, 'api'))
     const replicas = await cappedReplicas(config, fn, value.replicas)
     // serviceName may be omitted by callers; providers need it, and the path already says it.
     const body = JSON.stringify({
@@ -47,6 +54,26 @@ export const scaleRoutes = new Hono<AppEnv>()
     return response
   })
   .all('/system/scale-function/:name', methodNotAllowed('POST'))
+
+/** What the caller of a scale to zero is told: accepted (now or once drained), or why not. */
+function drained(fn: FunctionRef, result: SetReplicas): Response {
+  const name = cacheKey(fn)
+  switch (result.kind) {
+    case 'draining':
+      return plainText(
+        202,
+        `draining ${name}: it scales to 0 once no call through the gateway is in flight, ` +
+          `from ${new Date(result.closeAt).toISOString()} on`,
+      )
+    case 'zero':
+    case 'scaled':
+      return plainText(202, `${name} is at 0 replicas`)
+    case 'missing':
+      return plainText(404, `no such function: ${name}`)
+    case 'refused':
+      return plainText(result.fault.status, result.fault.message)
+  }
+}
 
 /**
  * A request is capped at the function's com.openfaas.scale.max; 0 always

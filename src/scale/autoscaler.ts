@@ -1,10 +1,9 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
-import { scaleFunction } from '../forward/provider-api'
 import type { Counts } from '../metrics/batch'
-import { changed } from './from-zero'
 import { scaleLabels } from './labels'
 import { type Evaluation, type FunctionScaling, type Plan, plan, settingsOf } from './plan'
+import { setReplicas } from './set-replicas'
 import type { Replicas } from './sync'
 
 /** The autoscaler's memory, per function (`name.namespace`), kept by the replica sync. */
@@ -115,21 +114,24 @@ async function carryOut(
     load: evaluation.load,
     target: evaluation.target,
   }
-  const refused = await scaleFunction(config, fn, change.to).then(
-    (fault) => fault?.message,
-    (error: unknown) => String(error),
+  const by = change.action === 'idle' ? 'idler' : 'api'
+  const result = await setReplicas(env, config, fn, change.to, by, state.samples.at(-1)?.started).catch(
+    (error: unknown) => ({ kind: 'refused' as const, fault: { message: String(error) } }),
   )
+  const refused =
+    result.kind === 'refused'
+      ? result.fault.message
+      : result.kind === 'missing'
+        ? 'the function is gone'
+        : undefined
   if (refused) {
     console.warn(
       `${who(change.action)}: ${key} ${from} -> ${change.to} failed, tried again next tick: ${refused}`,
     )
     return { ...state, decision: { ...decision, error: refused } }
   }
-  // The function's object and this isolate learn it now; the idled function's next call wakes it from zero.
-  await changed(env, fn, { kind: 'scaled', replicas: change.to }).catch((error: unknown) =>
-    console.warn(`${who(change.action)}: ${key} scaled, but its state object was not told: ${error}`),
-  )
-  return { ...state, lastSeen: change.to, decision }
+  // A drain has not scaled the function yet: the provider's count changes when it closes, seen on a later tick.
+  return { ...state, lastSeen: result.kind === 'draining' ? from : change.to, decision }
 }
 
 const who = (action: string) => (action === 'idle' ? 'idler' : 'autoscaler')

@@ -1,8 +1,8 @@
 import type { Config } from '../config'
-import type { Change, Readiness } from '../durable/function-state'
+import type { Change, Missed, Readiness } from '../durable/function-state'
 import type { Bindings } from '../env'
 import type { FunctionRef } from '../forward/provider-api'
-import { replicaCache, staleReadyMs } from './replica-cache'
+import { replicaCache, trustedReadyMs } from './replica-cache'
 
 /** Where background refreshes run: the request's ExecutionContext. */
 export type Background = { waitUntil(promise: Promise<unknown>): void }
@@ -22,10 +22,14 @@ export function stateOf(env: Bindings, key: string) {
 const asking = new Map<string, Promise<Readiness>>()
 
 async function askObject(env: Bindings, config: Config, key: string, fn: FunctionRef): Promise<Readiness> {
+  const askedAt = Date.now()
   try {
     const readiness = await stateOf(env, key).ready(fn, config)
-    if (readiness.kind === 'ready') replicaCache.set(key, true)
-    else if (readiness.kind === 'missing') replicaCache.set(key, false)
+    // A draining function serves this call on the replica still up, but no later one without asking.
+    if (readiness.kind === 'ready') {
+      if (readiness.draining) replicaCache.forget(key)
+      else replicaCache.set(key, true, askedAt)
+    } else if (readiness.kind === 'missing') replicaCache.set(key, false, askedAt)
     return readiness
   } finally {
     asking.delete(key)
@@ -45,10 +49,11 @@ function ask(env: Bindings, config: Config, key: string, fn: FunctionRef): Promi
 /**
  * Whether an invocation of `fn` may be forwarded. `undefined` means at once:
  * the function is known to be ready in this isolate (or scale from zero is
- * off), which costs no Durable Object call and no await. Past the freshness
- * window a ready entry is still used and refreshed in the background, for up
- * to staleReadyMs. Anything else waits on the function's Durable Object,
- * which wakes it from zero.
+ * off), which costs no Durable Object call and no await. Past
+ * REPLICA_CACHE_TTL a ready entry is still used while it is refreshed in the
+ * background, up to trustedReadyMs after it was learnt. Anything else waits
+ * on the function's Durable Object, which wakes it from zero, or lets the
+ * call through a drain to zero.
  */
 export function readiness(
   env: Bindings,
@@ -60,14 +65,12 @@ export function readiness(
   const key = cacheKey(fn)
   const entry = replicaCache.get(key)
   const age = entry ? Date.now() - entry.at : 0
-  // A function nobody here has called for longer than staleReadyMs may have been idled to 0 since (the
-  // idler tells only its own isolate): asking first lets the call wake it rather than meet no replica (503).
-  if (entry?.ready && age <= staleReadyMs(config.replicaCacheTtlMs)) {
-    if (age > config.replicaCacheTtlMs) {
-      // Renewed now so that one refresh, not one per request, is in flight.
-      replicaCache.set(key, true)
+  if (entry?.ready && age <= config.replicaCacheTtlMs) return undefined
+  // The refresh does not extend the entry: only a "ready" it brings back does, so a function draining to
+  // zero is trusted by no isolate past trustedReadyMs after the drain began, whatever the refresh meets.
+  if (entry?.ready && age <= trustedReadyMs(config.replicaCacheTtlMs)) {
+    if (!asking.has(key))
       background.waitUntil(ask(env, config, key, fn).catch(() => replicaCache.forget(key)))
-    }
     return undefined
   }
   // Known missing, and recently: answered here, so requests for a deleted function do not all reach its object.
@@ -76,6 +79,32 @@ export function readiness(
 }
 
 const MISSING: Promise<Readiness> = Promise.resolve({ kind: 'missing' })
+
+/**
+ * A call sent at `sentAt` met a 503 from the provider. This isolate stops
+ * trusting the function at once, and its object says whether the 503 meant
+ * "no replica" (then it has woken the function and the call may be sent
+ * again) or was the function's own answer (`serving`). Undefined when the
+ * object cannot be asked: the caller gets the 503 it had.
+ */
+export async function noReplica(
+  env: Bindings,
+  config: Config,
+  fn: FunctionRef,
+  sentAt: number,
+): Promise<Missed | undefined> {
+  const key = cacheKey(fn)
+  replicaCache.forget(key)
+  const askedAt = Date.now()
+  try {
+    const missed = await stateOf(env, key).noReplica(fn, config, sentAt)
+    if (missed.kind === 'ready' && !missed.draining) replicaCache.set(key, true, askedAt)
+    return missed
+  } catch (error) {
+    console.warn(`${key}: a call met no replica, and its state object cannot be asked:`, String(error))
+    return undefined
+  }
+}
 
 /** Tells the function's Durable Object and this isolate about a change made through the API. */
 export async function changed(env: Bindings, fn: FunctionRef, change: Change): Promise<void> {

@@ -4,7 +4,6 @@ import { type AutoscaleInput, decide, type Recommendation, type Verdict } from '
 import { idleVerdict } from './idle'
 import { type ScaleType, scaleLabels } from './labels'
 import { inFlight, measureRate, type Sample, sampleOf } from './load'
-import { staleReadyMs } from './replica-cache'
 import type { Replicas } from './sync'
 
 export type Action = 'up' | 'down' | 'idle' | 'hold' | 'off'
@@ -68,8 +67,6 @@ export type Settings = {
   target: number
   downWindowMs: number
   idleAfterMs: number
-  /** The shortest idle duration that is safe: see `staleReadyMs`. */
-  minIdleMs: number
   intervalMs: number
   upstreamTimeoutMs: number
 }
@@ -80,7 +77,6 @@ export function settingsOf(config: Config): Settings {
     target: config.autoscaleTarget,
     downWindowMs: config.autoscaleDownWindowMs,
     idleAfterMs: config.idleAfterMs,
-    minIdleMs: staleReadyMs(config.replicaCacheTtlMs),
     intervalMs: config.syncIntervalMs,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
   }
@@ -180,14 +176,8 @@ export function plan(
   const running = inFlight(gauge, sample, state.countsChangedAt, settings.upstreamTimeoutMs)
   const load = labels.type === 'capacity' ? gauge : rps
   const target = labels.target ?? settings.target
-  const wanted = labels.zeroDurationMs ?? settings.idleAfterMs
-  // Isolates trust a ready function for up to minIdleMs without asking; idled sooner, their next call would fail.
-  const afterMs = Math.max(wanted, settings.minIdleMs)
-  if (labels.zero && afterMs > wanted)
-    warn(
-      `idle duration ${wanted / 1000}s is shorter than the ${afterMs / 1000}s isolates may forward ` +
-        `without asking (15 × REPLICA_CACHE_TTL); idling after ${afterMs / 1000}s`,
-    )
+  // Any idle duration is safe: the idler drains a function to zero (src/scale/drain.ts), it does not cut it off.
+  const afterMs = labels.zeroDurationMs ?? settings.idleAfterMs
 
   const idle = idleVerdict({
     now,

@@ -1,6 +1,8 @@
 /**
  * What this isolate knows of the functions it has served: whether each was
- * ready or missing, and when it learnt it. Warm invocations read only this.
+ * ready or missing, and since when. `at` is when the question that learnt it
+ * was asked, not when the answer came: an answer can only be older than that.
+ * Warm invocations read only this.
  */
 export type CacheEntry = { ready: boolean; at: number }
 
@@ -22,11 +24,12 @@ export const replicaCache = {
 }
 
 /**
- * How long a ready entry is used, past REPLICA_CACHE_TTL, while it refreshes
- * in the background: 15 × REPLICA_CACHE_TTL (30 s at the default 2 s), so a
- * function called at least that often in an isolate never waits for a
- * Durable Object. Past it the call asks first. This bounds how long any
- * isolate can go on forwarding to a function another isolate idled to 0,
- * which is why the idler never idles after less.
+ * How long after asking an isolate may forward to a function its object said
+ * was ready: REPLICA_CACHE_TTL with no question at all, then as long again
+ * while a refresh is in flight, so a function called at least once per
+ * REPLICA_CACHE_TTL never waits for a Durable Object. Past it the call asks
+ * first. This is the whole of the trust an isolate holds, which is why a
+ * drain to zero (`src/scale/drain.ts`) stops answering "ready" this long
+ * before it lets the provider scale the function down.
  */
-export const staleReadyMs = (replicaCacheTtlMs: number): number => 15 * replicaCacheTtlMs
+export const trustedReadyMs = (replicaCacheTtlMs: number): number => 2 * replicaCacheTtlMs

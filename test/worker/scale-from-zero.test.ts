@@ -1,6 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { loadConfig } from '../../src/config'
 import worker from '../../src/index'
 import { existence } from '../../src/scale/existence'
@@ -161,15 +161,22 @@ describe('scale from zero', () => {
     expect(await res.text()).toBe(`no such function: ${name}.openfaas-fn\n`)
   })
 
-  it('knows at once about a scale to 0 made through the API, and the next invocation wakes it', async () => {
+  it('drains a function scaled to 0 through the API, and the next invocation wakes it', async () => {
     const name = await model({ replicas: 1, available: 1 })
-    const call = deployment({ ...FAST, REPLICA_CACHE_TTL: '10m' })
+    const call = deployment({ ...FAST, REPLICA_CACHE_TTL: '100ms' })
     expect((await call(`/function/${name}`)).status).toBe(200)
     const scaled = await call(`/system/scale-function/${name}`, {
       method: 'POST',
       body: JSON.stringify({ serviceName: name, replicas: 0 }),
     })
     expect(scaled.status).toBe(202)
+    expect(await scaled.text()).toContain(`draining ${name}.openfaas-fn: it scales to 0 once no call`)
+    // Until it closes, a call is served by the replica still up.
+    expect((await call(`/function/${name}`)).status).toBe(200)
+    await vi.waitFor(async () => expect((await modelled(name)).scaleCalls).toEqual([0]), {
+      timeout: 10_000,
+      interval: 100,
+    })
     const status = (await (await call(`/system/function/${name}`)).json()) as { replicas: number }
     expect(status.replicas).toBe(0)
     const woken = await call(`/function/${name}`, { method: 'POST', body: 'again' })
