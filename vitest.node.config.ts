@@ -10,6 +10,7 @@ export default defineConfig({
       'test/faults/**/*.test.ts',
       'test/loop/**/*.test.ts',
       'test/ui/**/*.test.ts',
+      'test/isolates/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 30_000,

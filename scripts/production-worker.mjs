@@ -74,16 +74,23 @@ export async function freePort() {
 
 const capnpString = (value) => JSON.stringify(String(value))
 
-function workerdConfig({ port, settings, vars, storageDir }) {
-  const bindings = [
-    ...Object.entries(vars).map(
-      ([name, value]) => `(name = ${capnpString(name)}, text = ${capnpString(value)})`,
-    ),
-    ...settings.durableObjects.map(
-      ({ name, className }) =>
-        `(name = ${capnpString(name)}, durableObjectNamespace = ${capnpString(className)})`,
-    ),
-  ].join(',\n    ')
+/**
+ * One workerd serving the bundle as `ports.length` gateways, each its own
+ * Worker (so its own isolate, with its own module state: replica cache,
+ * metrics buffer) on its own socket. The first hosts the Durable Objects;
+ * the others bind to its classes by service name, as Workers on Cloudflare
+ * bind to a class another script exports (`script_name`).
+ */
+function workerdConfig({ ports, settings, vars, storageDir }) {
+  const text = Object.entries(vars).map(
+    ([name, value]) => `(name = ${capnpString(name)}, text = ${capnpString(value)})`,
+  )
+  const objects = (host) =>
+    settings.durableObjects.map(({ name, className }) =>
+      host
+        ? `(name = ${capnpString(name)}, durableObjectNamespace = ${capnpString(className)})`
+        : `(name = ${capnpString(name)}, durableObjectNamespace = (className = ${capnpString(className)}, serviceName = "main"))`,
+    )
   // Durable Objects live on local disk: in the run's own temporary folder unless the caller keeps them.
   const namespaces = settings.durableObjects
     .map(
@@ -91,29 +98,37 @@ function workerdConfig({ port, settings, vars, storageDir }) {
         `(className = ${capnpString(className)}, uniqueKey = ${capnpString(`edgefaas-${className}`)}, enableSql = ${settings.sqliteClasses.includes(className)})`,
     )
     .join(', ')
-  return `using Workerd = import "/workerd/workerd.capnp";
-
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .gateway),
-    # The provider and test servers live on loopback, which the default network refuses.
-    (name = "internet", network = (allow = ["public", "private", "local"])),
-    (name = "durable-objects", disk = (path = ${capnpString(storageDir)}, writable = true)),
-  ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-
-const gateway :Workerd.Worker = (
+  const names = ports.map((_, i) => (i === 0 ? 'main' : `gateway-${i}`))
+  const worker = (i) => `const ${i === 0 ? 'gateway' : `gateway${i}`} :Workerd.Worker = (
   modules = [ (name = "index.js", esModule = embed "index.js") ],
   compatibilityDate = ${capnpString(settings.compatibilityDate)},
   compatibilityFlags = [${settings.compatibilityFlags.map(capnpString).join(', ')}],
   bindings = [
-    ${bindings}
-  ],
+    ${[...text, ...objects(i === 0)].join(',\n    ')}
+  ],${
+    i === 0
+      ? `
   durableObjectNamespaces = [${namespaces}],
-  durableObjectStorage = (localDisk = "durable-objects"),
+  durableObjectStorage = (localDisk = "durable-objects"),`
+      : ''
+  }
 );
 `
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    ${names.map((name, i) => `(name = "${name}", worker = .${i === 0 ? 'gateway' : `gateway${i}`}),`).join('\n    ')}
+    # The provider and test servers live on loopback, which the default network refuses.
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+    (name = "durable-objects", disk = (path = ${capnpString(storageDir)}, writable = true)),
+  ],
+  sockets = [
+    ${ports.map((port, i) => `(name = "http-${i}", address = "127.0.0.1:${port}", http = (), service = "${names[i]}")`).join(',\n    ')}
+  ],
+);
+
+${ports.map((_, i) => worker(i)).join('\n')}`
 }
 
 /**
@@ -125,7 +140,9 @@ const gateway :Workerd.Worker = (
  * `storageDir` keeps Durable Objects in a folder the caller owns, which
  * outlives `close()`: a second workerd started over it is the same runtime
  * restarted (every object rebuilt from what it stored). Without it they live
- * in the run's own temporary folder, removed on `close()`.
+ * in the run's own temporary folder, removed on `close()`. `gateways` above 1
+ * serves that many gateway Workers sharing the Durable Objects, each an
+ * isolate of its own on its own port (`urls`); `url` is the first.
  */
 export async function startWorkerd({
   bundleDir,
@@ -136,16 +153,19 @@ export async function startWorkerd({
   args = [],
   pollMs = 50,
   storageDir: ownStorage,
+  gateways = 1,
 } = {}) {
   const settings = wranglerSettings(config)
   const listen = port ?? (await freePort())
+  const ports = [listen]
+  while (ports.length < gateways) ports.push(await freePort())
   const dir = mkdtempSync(join(tmpdir(), 'edgefaas-workerd-'))
   writeFileSync(join(dir, 'index.js'), readFileSync(join(bundleDir, 'index.js')))
   const storageDir = ownStorage ?? join(dir, 'durable-objects')
   mkdirSync(storageDir, { recursive: true })
   writeFileSync(
     join(dir, 'config.capnp'),
-    workerdConfig({ port: listen, settings, vars: { ...settings.vars, ...vars }, storageDir }),
+    workerdConfig({ ports, settings, vars: { ...settings.vars, ...vars }, storageDir }),
   )
   const command = [...wrap, bin('workerd'), 'serve', join(dir, 'config.capnp'), ...args]
   const spawnedAt = performance.now()
@@ -157,15 +177,21 @@ export async function startWorkerd({
   child.stderr.on('data', (chunk) => {
     output += chunk
   })
-  const url = `http://127.0.0.1:${listen}`
+  const urls = ports.map((p) => `http://127.0.0.1:${p}`)
+  const url = urls[0]
   const deadline = Date.now() + 15_000
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`workerd exited (${child.exitCode ?? child.signalCode}):\n${output}`)
-    const up = await fetch(`${url}/__workerd_ready`).then(
-      () => true,
-      () => false,
+    const answers = await Promise.all(
+      urls.map((u) =>
+        fetch(`${u}/__workerd_ready`).then(
+          () => true,
+          () => false,
+        ),
+      ),
     )
+    const up = answers.every(Boolean)
     if (up) break
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
@@ -175,6 +201,7 @@ export async function startWorkerd({
   }
   return {
     url,
+    urls,
     port: listen,
     pid: child.pid,
     spawnedAt,
