@@ -20,7 +20,7 @@ export type Readiness =
 
 /** What an isolate learns when it asks only whether a function exists: nothing is woken. */
 export type Lookup =
-  | { kind: 'found'; available: number; labels: Record<string, string> }
+  | { kind: 'found'; available: number; labels: Record<string, string>; draining?: true }
   | { kind: 'missing' }
   | ({ kind: 'fault' } & ProviderFault)
 
@@ -64,6 +64,15 @@ export class FunctionState extends DurableObject<Bindings> {
   /** Set once a close has sent the provider its scale request. */
   #scalingDown = false
   #calls = 0
+  /**
+   * When this object last told an isolate the function was ready to cache.
+   * Unknown after a restart, when an earlier life of it may have just done
+   * so. An isolate's trust is measured from before it asked, so it ends no
+   * later than this plus trustedReadyMs.
+   */
+  #toldReadyAt: number | undefined
+  /** The config the last caller passed, for the alarm: every isolate of a deployment parses the same one. */
+  #config: Config | undefined
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env)
@@ -81,6 +90,7 @@ export class FunctionState extends DurableObject<Bindings> {
    */
   async ready(fn: FunctionRef, config: Config): Promise<Readiness> {
     this.#calls++
+    this.#config = config
     for (;;) {
       if (this.#closing) {
         // The idler misjudged: the function is in use. Past the scale request it is too late, and the call wakes it.
@@ -103,18 +113,30 @@ export class FunctionState extends DurableObject<Bindings> {
         }
       }
       const current = await this.#current(fn, config)
-      if ('fault' in current) return { kind: 'fault', ...current.fault }
-      if (current.kind === 'missing') return { kind: 'missing' }
       // Looked at again: a drain or a wake may have begun while this call awaited the provider.
       if (this.#closing || this.#waking || this.#stored?.drain) continue
-      if (current.available > 0) return { kind: 'ready', waitedMs: 0 }
+      if ('fault' in current) {
+        // A provider that cannot say now does not unlearn a function seen serving: its calls go on.
+        const seen = this.#stored?.seen
+        if (seen?.kind === 'found' && seen.available > 0)
+          return this.#toldReady({ kind: 'ready', waitedMs: 0 })
+        return { kind: 'fault', ...current.fault }
+      }
+      if (current.kind === 'missing') return { kind: 'missing' }
+      if (current.available > 0) return this.#toldReady({ kind: 'ready', waitedMs: 0 })
       const wake = this.#wake(fn, config, current)
       this.#waking = wake.finally(() => {
         this.#waking = undefined
       })
       const result = await wake
-      return result.kind === 'ready' ? { ...result, coldStart: true } : result
+      return this.#toldReady(result.kind === 'ready' ? { ...result, coldStart: true } : result)
     }
+  }
+
+  /** Notes an answer an isolate caches as "ready", which a drain must outwait. */
+  #toldReady<T extends Readiness>(answer: T): T {
+    if (answer.kind === 'ready' && !answer.draining) this.#toldReadyAt = Date.now()
+    return answer
   }
 
   /**
@@ -145,6 +167,7 @@ export class FunctionState extends DurableObject<Bindings> {
    * 0. Calls that waited then wake it again. Asking again joins the drain.
    */
   async drain(fn: FunctionRef, config: Config, by: DrainBy, started?: number): Promise<DrainAnswer> {
+    this.#config = config
     const current = this.#stored?.drain
     if (current) return this.#join(current, by)
     const seen = await this.#current(fn, config)
@@ -153,11 +176,14 @@ export class FunctionState extends DurableObject<Bindings> {
     const raced = this.#stored?.drain
     if (raced) return this.#join(raced, by)
     if (seen.replicas === 0 && !this.#waking) return { kind: 'zero' }
-    const drain = { ...startDrain(by, config.replicaCacheTtlMs, Date.now(), started), fn }
+    const drain = {
+      ...startDrain(by, config.replicaCacheTtlMs, Date.now(), started, this.#toldReadyAt),
+      fn,
+    }
     this.#save({ ...(this.#stored ?? { seen, at: Date.now() }), drain })
     await this.ctx.storage.setAlarm(drain.closeAt)
     console.log(
-      `drain: ${cacheKey(fn)} draining to 0 (asked by ${by}), closing in ${drain.closeAt - drain.since} ms`,
+      `drain: ${cacheKey(fn)} draining to 0 (asked by ${by}), closing in ${Math.max(0, drain.closeAt - drain.since)} ms`,
     )
     return { kind: 'draining', closeAt: drain.closeAt }
   }
@@ -170,9 +196,14 @@ export class FunctionState extends DurableObject<Bindings> {
       await this.ctx.storage.setAlarm(drain.closeAt)
       return
     }
-    const loaded = loadConfig(this.env)
-    if (!loaded.ok) throw new Error(loaded.error)
-    await this.#close(loaded.config)
+    // The callers' config while this object has one in memory; its own after an eviction (the same one, deployed).
+    let config = this.#config
+    if (!config) {
+      const loaded = loadConfig(this.env)
+      if (!loaded.ok) throw new Error(loaded.error)
+      config = loaded.config
+    }
+    await this.#close(config)
   }
 
   #join(current: Drain & { fn: FunctionRef }, by: DrainBy): DrainAnswer {
@@ -244,7 +275,11 @@ export class FunctionState extends DurableObject<Bindings> {
     const seen = stored && (fresh || this.#waking) ? stored.seen : await this.#refresh(fn, config)
     if ('fault' in seen) return { kind: 'fault', ...seen.fault }
     if (seen.kind === 'missing') return seen
-    return { kind: 'found', available: seen.available, labels: seen.labels }
+    const found = { kind: 'found' as const, available: seen.available, labels: seen.labels }
+    // An isolate caches a function found serving as ready, so during a drain it is told not to.
+    if (this.#stored?.drain) return { ...found, draining: true }
+    if (found.available > 0) this.#toldReadyAt = Date.now()
+    return found
   }
 
   /** Applies a change made through the gateway, so the next invocation from any isolate acts on it. */

@@ -40,17 +40,22 @@ const POLL_MS = 250
  * A drain starting now. Until `closeAt` an isolate may still forward on a
  * "ready" it learnt before the drain, so that is when the last direct call
  * can start; calls asking meanwhile are told "draining" and not cached.
+ * `toldReadyAt` is when the function's object last told an isolate "ready"
+ * (undefined if it cannot know, as after a restart): no trust outlasts that
+ * by more than trustedReadyMs, so a function idle that long closes at once.
  */
 export function startDrain(
   by: DrainBy,
   replicaCacheTtlMs: number,
   now = Date.now(),
   started?: number,
+  toldReadyAt?: number,
 ): Drain {
+  const trusted = trustedReadyMs(replicaCacheTtlMs)
   return {
     by,
     since: now,
-    closeAt: now + trustedReadyMs(replicaCacheTtlMs),
+    closeAt: Math.min(now, toldReadyAt ?? now) + trusted,
     ...(started === undefined ? {} : { started }),
   }
 }

@@ -29,6 +29,6 @@ export async function lookup(env: Bindings, config: Config, fn: FunctionRef): Pr
   const key = cacheKey(fn)
   const found = await stateOf(env, key).lookup(fn, config)
   if (found.kind === 'missing') replicaCache.set(key, false)
-  else if (found.kind === 'found' && found.available > 0) replicaCache.set(key, true)
+  else if (found.kind === 'found' && found.available > 0 && !found.draining) replicaCache.set(key, true)
   return found
 }

@@ -34,8 +34,13 @@ describe('npm start', () => {
       body: JSON.stringify({ serviceName: 'wc', replicas: 0 }),
     })
     expect(scaled.status).toBe(202)
-    const status = (await (await fetch(`${stack.gateway}/system/function/wc`)).json()) as { replicas: number }
-    expect(status.replicas).toBe(0)
+    // The gateway drains the function before the provider is told 0.
+    await poll('wc to reach 0 replicas', async () => {
+      const status = (await (await fetch(`${stack.gateway}/system/function/wc`)).json()) as {
+        replicas: number
+      }
+      return status.replicas === 0 ? true : undefined
+    })
     const woken = await fetch(`${stack.gateway}/function/wc`, { method: 'POST', body: 'wake up' })
     expect(woken.status).toBe(200)
     expect((await woken.text()).trim().split(/\s+/)).toEqual(['0', '2', '7'])

@@ -66,5 +66,19 @@ export async function deployed(gateway: string, name: string): Promise<void> {
   expect(await first.text()).toBe('ready?')
 }
 
-export const scaleToZero = (gateway: string, name: string) =>
-  api(gateway, 'POST', `/system/scale-function/${name}`, { serviceName: name, replicas: 0 }, 202)
+/**
+ * Scales `name` to 0 through the gateway and waits until the provider has it
+ * there: the gateway drains the function first (src/durable/README.md), so
+ * the 202 comes before the scale request does.
+ */
+export async function scaleToZero(gateway: string, name: string): Promise<void> {
+  await api(gateway, 'POST', `/system/scale-function/${name}`, { serviceName: name, replicas: 0 }, 202)
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const res = await fetch(`${gateway}/system/function/${name}`)
+    const status = (await res.json().catch(() => ({}))) as { replicas?: number }
+    if (res.ok && status.replicas === 0) return
+    if (Date.now() > deadline) throw new Error(`${name} still not at 0 replicas 30 s after the scale to 0`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
