@@ -170,6 +170,14 @@ export function createFunctions(deps: {
   }
 }
 
+/**
+ * The label faas-netes and faasd give every function, naming its service:
+ * Go clients and conformance suites select on it. It is the provider's, not
+ * the deployment's, so it is added to each status rather than stored, and a
+ * value a deployment sends for it is replaced.
+ */
+export const FUNCTION_LABEL = 'faas_function'
+
 // The deployment as it was sent (see FunctionDeployment in schemas.ts), plus what the provider knows.
 export function functionStatus(fn: DeployedFunction): FunctionStatus {
   const { name, ...spec } = fn.spec
@@ -177,6 +185,7 @@ export function functionStatus(fn: DeployedFunction): FunctionStatus {
     name,
     namespace: fn.namespace,
     ...spec,
+    labels: { ...spec.labels, [FUNCTION_LABEL]: name },
     invocationCount: fn.invocationCount,
     replicas: fn.replicas.desired(),
     availableReplicas: fn.replicas.available(),

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { deploymentBody, deployments, ECHO_SECRET, expectEcho, updates } from '../shared/status-echo.ts'
 import { startTestProvider, type TestProvider, tempDir } from './helpers.ts'
@@ -48,5 +50,26 @@ describe('a function status echoes its deployment', () => {
 
     const third = await startTestProvider({ stateDir })
     await expectAllEchoed(third, updated)
+  })
+
+  it('labels every function faas_function=<name>, as faas-netes and faasd do, without storing it', async () => {
+    const stateDir = tempDir()
+    const p = await startTestProvider({ stateDir })
+    const labelsOf = async (name: string) =>
+      (await p.request('GET', `/system/function/${name}`)).json<{ labels?: Record<string, string> }>().labels
+    const deploy = (method: 'POST' | 'PUT', body: Record<string, unknown>) =>
+      p.request(method, '/system/functions', { image: 'example/echo:1', ...body })
+    expect((await deploy('POST', { service: 'plain' })).status).toBe(202)
+    expect(await labelsOf('plain')).toEqual({ faas_function: 'plain' })
+    expect(
+      (await deploy('POST', { service: 'mine', labels: { faas_function: 'other', team: 'a' } })).status,
+    ).toBe(202)
+    expect(await labelsOf('mine')).toEqual({ faas_function: 'mine', team: 'a' })
+    // An update that sends no labels removes the deployment's, never the provider's own.
+    expect((await deploy('PUT', { service: 'mine' })).status).toBe(202)
+    expect(await labelsOf('mine')).toEqual({ faas_function: 'mine' })
+    await p.close()
+    const stored = readFileSync(join(stateDir, 'state.json'), 'utf8')
+    expect(stored).not.toContain('faas_function')
   })
 })

@@ -25,6 +25,8 @@ export const deployments: { service: string; [field: string]: unknown }[] = [
   { service: 'secrets-empty', secrets: [] },
   { service: 'labels', labels: { team: 'a', 'com.openfaas.scale.min': '1' } },
   { service: 'labels-empty', labels: {} },
+  // The provider's own label: a value sent for it is not the one reported.
+  { service: 'labels-own', labels: { faas_function: 'someone-else', team: 'c' } },
   { service: 'annotations', annotations: { topic: 'x' } },
   { service: 'annotations-empty', annotations: {} },
   { service: 'limits', limits: { memory: '128Mi', cpu: '500m' } },
@@ -79,14 +81,20 @@ export function deploymentBody(row: { service: string }, namespace?: string): Re
 // What the provider adds about the running function; everything else comes from the deployment.
 const STATUS_ONLY = ['invocationCount', 'replicas', 'availableReplicas', 'createdAt'] as const
 
-/** Asserts that a status read back is the row's deployment, exactly, plus the provider's status fields. */
+/**
+ * Asserts that a status read back is the row's deployment, exactly, plus the
+ * provider's status fields and its `faas_function=<name>` label, which
+ * faas-netes and faasd add to every function's labels.
+ */
 export function expectEcho(status: unknown, row: { service: string }, namespace: string): void {
   const { service, ...sent } = row
+  const labels = (sent as { labels?: Record<string, string> | null }).labels
   const echoed = {
     name: service,
     namespace,
     image: IMAGE,
     ...Object.fromEntries(Object.entries(sent).filter(([, value]) => value !== null)),
+    labels: { ...labels, faas_function: service },
   }
   const parsed = strict(FunctionStatus).safeParse(status)
   expect(parsed.error, `${service}: status matches the contract type`).toBeUndefined()
