@@ -143,9 +143,12 @@ export class CallLedger extends DurableObject<Bindings> {
     return cursor.rowsWritten > 0
   }
 
-  /** The run failed in a way worth retrying; the next delivery runs it again. */
-  async failed(call: CallKey, ttlMs: number): Promise<void> {
-    if (this.#release(call, ttlMs)) this.#count(call.fn, 'retried')
+  /**
+   * Run `attempt` failed in a way worth retrying; the next delivery runs it
+   * again. A delivery that no longer holds the call changes nothing.
+   */
+  async failed(call: CallKey, attempt: number, ttlMs: number): Promise<void> {
+    if (this.#release(call, attempt, ttlMs)) this.#count(call.fn, 'retried')
   }
 
   /**
@@ -153,25 +156,27 @@ export class CallLedger extends DurableObject<Bindings> {
    * could record an answer: the next delivery may run it at once rather than
    * wait for the lease to run out.
    */
-  async release(call: CallKey, ttlMs: number): Promise<void> {
-    this.#release(call, ttlMs)
+  async release(call: CallKey, attempt: number, ttlMs: number): Promise<void> {
+    this.#release(call, attempt, ttlMs)
   }
 
   /**
    * Records the function's final answer: from here on, no delivery of this
    * message runs the function again. `result` is kept only when a callback
    * still has to carry it. A completed call no longer needs its request body;
-   * an exhausted one keeps it for its dead letter. False when this delivery no
-   * longer holds the call (its lease ran out and another took it over).
+   * an exhausted one keeps it for its dead letter. False when the delivery
+   * that ran `attempt` no longer holds the call (its lease ran out and another
+   * took it over): the answer of a run that lost its lease is never recorded.
    */
   async finished(
     call: CallKey,
+    attempt: number,
     outcome: Outcome,
     result: CallResult | undefined,
     ttlMs: number,
   ): Promise<boolean> {
     const row = this.#row(call)
-    if (row === undefined || row.state !== 'running') return false
+    if (row === undefined || row.state !== 'running' || row.runs !== attempt) return false
     const inline = result && 'inline' in result.body ? blob(result.body.inline) : null
     const stored = result && 'stored' in result.body ? result.body : undefined
     const settled = outcome === 'completed' && result === undefined
@@ -400,13 +405,14 @@ export class CallLedger extends DurableObject<Bindings> {
       .toArray()[0]
   }
 
-  #release(call: CallKey, ttlMs: number): boolean {
+  #release(call: CallKey, attempt: number, ttlMs: number): boolean {
     const cursor = this.#sql.exec(
       `UPDATE calls SET state = 'waiting', lease_until = NULL, expires_at = ?
-       WHERE call_id = ? AND nonce = ? AND state = 'running'`,
+       WHERE call_id = ? AND nonce = ? AND state = 'running' AND runs = ?`,
       Date.now() + ttlMs,
       call.callId,
       call.nonce,
+      attempt,
     )
     return cursor.rowsWritten > 0
   }

@@ -1,6 +1,7 @@
 /** R2 keys of stored bodies: random, so a caller's call id never shapes a key or collides with another call. */
 export const requestBodyKey = (nonce: string): string => `requests/${nonce}`
-export const resultBodyKey = (nonce: string): string => `results/${nonce}`
+/** One per run: two runs of one call never share a result object. */
+export const resultBodyKey = (nonce: string, attempt: number): string => `results/${nonce}/${attempt}`
 
 export type Read = { bytes: Uint8Array } | { tooLarge: true }
 

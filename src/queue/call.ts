@@ -46,7 +46,7 @@ export async function handleCall(call: Call): Promise<void> {
       try {
         return await run(call, begin.attempt)
       } catch (error) {
-        await ledger.release(keyOf(message), config.async.recordTtlMs).catch(() => {})
+        await ledger.release(keyOf(message), begin.attempt, config.async.recordTtlMs).catch(() => {})
         throw error
       }
   }
@@ -61,18 +61,21 @@ async function run(call: Call, attempt: number): Promise<void> {
   ).catch(failedCall)
   const retryable = !answer.final && isRetryable(answer.status)
   if (retryable && attempt < max) {
-    await ledger.failed(keyOf(message), config.async.recordTtlMs)
+    await ledger.failed(keyOf(message), attempt, config.async.recordTtlMs)
     msg.retry({ delaySeconds: backoffSeconds(config, attempt, answer.retryAfter) })
     return
   }
   const outcome: Outcome = retryable ? 'exhausted' : 'completed'
   // The function has run: failing to record that now would run it again, so storage hiccups are retried here.
-  const result = message.callbackUrl ? await persistently(() => keep(env, message, answer)) : undefined
+  const result = message.callbackUrl
+    ? await persistently(() => keep(env, message, attempt, answer))
+    : undefined
   const recorded = await persistently(() =>
-    ledger.finished(keyOf(message), outcome, result, config.async.recordTtlMs),
+    ledger.finished(keyOf(message), attempt, outcome, result, config.async.recordTtlMs),
   )
   if (!recorded) {
-    // Another delivery took the call over after this one's lease ran out; it settles it.
+    // Another delivery took the call over after this one's lease ran out; it settles it, with its own result.
+    if (result && 'stored' in result.body) await env.ASYNC_BODIES.delete(result.body.stored).catch(() => {})
     msg.ack()
     return
   }
@@ -180,12 +183,21 @@ const keyOf = (message: AsyncMessage) => ({
   fn: `${message.fn.name}.${message.fn.namespace}`,
 })
 
-/** The result as the ledger keeps it for the callback: small ones inline, large ones in R2. */
-async function keep(env: Bindings, message: AsyncMessage, answer: Answer): Promise<CallResult> {
+/**
+ * The result as the ledger keeps it for the callback: small ones inline,
+ * large ones in R2 under a key of this run's own, so a run that lost its
+ * lease cannot overwrite the body of the run that records the result.
+ */
+async function keep(
+  env: Bindings,
+  message: AsyncMessage,
+  attempt: number,
+  answer: Answer,
+): Promise<CallResult> {
   const { status, headers, durationMs } = answer
   if (answer.body.byteLength <= INLINE_RESULT_BYTES)
     return { status, headers, durationMs, body: { inline: answer.body } }
-  const key = resultBodyKey(message.nonce)
+  const key = resultBodyKey(message.nonce, attempt)
   await env.ASYNC_BODIES.put(key, answer.body)
   return { status, headers, durationMs, body: { stored: key, bytes: answer.body.byteLength } }
 }

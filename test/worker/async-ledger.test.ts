@@ -30,8 +30,11 @@ describe('the call ledger', () => {
     await ledger.begin(key, 1, HOUR, null)
     await new Promise((resolve) => setTimeout(resolve, 5))
     expect(await ledger.begin(key, 60_000, HOUR, null)).toEqual({ kind: 'run', attempt: 2 })
-    // The delivery that lost the call cannot record it as its own.
-    expect(await ledger.finished(key, 'completed', undefined, HOUR)).toBe(true)
+    // The delivery that lost the call can neither record an answer nor hand it back; the one holding it can.
+    expect(await ledger.finished(key, 1, 'completed', undefined, HOUR)).toBe(false)
+    await ledger.failed(key, 1, HOUR)
+    expect(await ledger.call(key.callId, key.nonce)).toMatchObject({ state: 'running' })
+    expect(await ledger.finished(key, 2, 'completed', undefined, HOUR)).toBe(true)
     expect(await ledger.begin(key, 60_000, HOUR, null)).toEqual({ kind: 'done' })
   })
 
@@ -51,7 +54,7 @@ describe('the call ledger', () => {
     expect(await shard.begin(lost, 60_000, HOUR, null)).toEqual({ kind: 'run', attempt: 2 })
     expect(await shard.renew(lost, 1, 60_000)).toBe(false)
     expect(await shard.renew(lost, 2, 60_000)).toBe(true)
-    await shard.finished(lost, 'completed', undefined, HOUR)
+    await shard.finished(lost, 2, 'completed', undefined, HOUR)
     expect(await shard.renew(lost, 2, 60_000)).toBe(false)
   })
 
@@ -59,7 +62,7 @@ describe('the call ledger', () => {
     const key = call()
     const ledger = ledgerFor(env, key.callId)
     await ledger.begin(key, 15 * 60_000, HOUR, null)
-    await ledger.release(key, HOUR)
+    await ledger.release(key, 1, HOUR)
     expect(await ledger.begin(key, 15 * 60_000, HOUR, null)).toEqual({ kind: 'run', attempt: 2 })
   })
 
