@@ -45,6 +45,8 @@ export async function runOnce(
     request,
     { headers, callId: message.callId, startTime },
     'batch',
+    // A body kept in the message is held whole, so a 503 "no replica" can wake the function and send it again.
+    'inline' in message.body ? message.body.inline : undefined,
   )
   const read = await readCapped(response.body, config.async.maxBodyBytes)
   if ('tooLarge' in read)

@@ -14,9 +14,26 @@ export type AsyncFunction = {
   code: number
   retryAfter?: string
   runs: Record<string, number>
+  /** Replicas the provider reports; at 0 every invocation answers 503 until the gateway scales it up. */
+  replicas: number
+  /** Invocations answered 503 for want of a replica. */
+  noReplica: number
 }
 
 const functions = new Map<string, AsyncFunction>()
+
+// Runs held back until a test releases them, per `name/callId`: a run that is still in the function while
+// the test lets its lease lapse, say. `armed` counts the next runs to hold; `waiting` those held now.
+const holds = new Map<string, { armed: number; waiting: (() => void)[] }>()
+const holdOf = (name: string, callId: string) => {
+  const key = `${name}/${callId}`
+  let hold = holds.get(key)
+  if (!hold) {
+    hold = { armed: 0, waiting: [] }
+    holds.set(key, hold)
+  }
+  return hold
+}
 
 function send(
   res: ServerResponse,
@@ -43,12 +60,52 @@ export function handleAsyncFunctions(
   if (path === '/__control/async-function') {
     if (req.method === 'POST') {
       const spec = JSON.parse(body.text) as Partial<AsyncFunction> & { name: string }
-      const fn: AsyncFunction = { labels: {}, fail: 0, code: 503, ...spec, runs: {} }
+      const fn: AsyncFunction = {
+        labels: {},
+        fail: 0,
+        code: 503,
+        ...spec,
+        runs: {},
+        replicas: 1,
+        noReplica: 0,
+      }
       functions.set(fn.name, fn)
       send(res, 201, fn)
     } else {
       const fn = functions.get(url.searchParams.get('name') ?? '')
       send(res, fn ? 200 : 404, fn ?? 'not defined')
+    }
+    return true
+  }
+
+  // `?name=&call=&runs=N` holds the call's next N runs; `held` says how many are held now; `release`
+  // lets the oldest (or `which=newest`) go on with the answer it was given on arrival.
+  if (path.startsWith('/__control/async-hold') || path === '/__control/async-release') {
+    const hold = holdOf(url.searchParams.get('name') ?? '', url.searchParams.get('call') ?? '')
+    if (path === '/__control/async-hold') hold.armed += Number(url.searchParams.get('runs') ?? '1')
+    if (path === '/__control/async-release') {
+      const go = url.searchParams.get('which') === 'newest' ? hold.waiting.pop() : hold.waiting.shift()
+      go?.()
+    }
+    send(res, 200, { armed: hold.armed, held: hold.waiting.length })
+    return true
+  }
+
+  // `?name=&replicas=N` scales a function behind the gateway's back (another region's idler, say).
+  if (path === '/__control/async-replicas') {
+    const fn = functions.get(url.searchParams.get('name') ?? '')
+    if (fn) fn.replicas = Number(url.searchParams.get('replicas') ?? '1')
+    send(res, fn ? 200 : 404, fn ? { replicas: fn.replicas } : 'not defined')
+    return true
+  }
+
+  const scale = /^\/system\/scale-function\/(async-[^/]+)$/.exec(path)
+  if (scale && req.method === 'POST') {
+    const fn = functions.get(scale[1] ?? '')
+    if (!fn) send(res, 404, `function ${scale[1]} not found`)
+    else {
+      fn.replicas = (JSON.parse(body.text) as { replicas: number }).replicas
+      send(res, 202, '')
     }
     return true
   }
@@ -63,8 +120,8 @@ export function handleAsyncFunctions(
         name: fn.name,
         namespace: url.searchParams.get('namespace') ?? 'openfaas-fn',
         image: 'functions/async-test:latest',
-        replicas: 1,
-        availableReplicas: 1,
+        replicas: fn.replicas,
+        availableReplicas: fn.replicas,
         labels: fn.labels,
       })
     return true
@@ -77,28 +134,48 @@ export function handleAsyncFunctions(
       send(res, 404, `function ${invoke[1]} not found`)
       return true
     }
+    if (fn.replicas === 0) {
+      fn.noReplica++
+      send(res, 503, `no replica of ${fn.name} is available`)
+      return true
+    }
     const callId = String(req.headers['x-call-id'] ?? '')
     const run = (fn.runs[callId] ?? 0) + 1
     fn.runs[callId] = run
-    if (run <= fn.fail) {
-      send(
-        res,
-        fn.code,
-        `run ${run} fails with ${fn.code}`,
-        fn.retryAfter ? { 'retry-after': fn.retryAfter } : {},
-      )
-      return true
+    // A call may say how many of its own runs fail (`x-fail-runs`), and which of its headers the answer
+    // echoes (`x-echo-*`), so that each call's answer is its own.
+    const fail = req.headers['x-fail-runs'] === undefined ? fn.fail : Number(req.headers['x-fail-runs'])
+    const echoed: Record<string, string> = {}
+    for (const [name, value] of Object.entries(req.headers))
+      if (name.startsWith('x-echo-') && typeof value === 'string') echoed[name] = value
+    const answer = () => {
+      if (run <= fail) {
+        send(res, fn.code, `run ${run} fails with ${fn.code}`, {
+          ...echoed,
+          'x-run': String(run),
+          ...(fn.retryAfter ? { 'retry-after': fn.retryAfter } : {}),
+        })
+        return
+      }
+      // Large bodies are described rather than echoed, so a callback stays small and checkable.
+      if (body.bytes > 64 * 1024) {
+        send(res, 200, { bytes: body.bytes, sha256: body.sha256, run }, { ...echoed, 'x-run': String(run) })
+        return
+      }
+      // `x-answer-repeat: k` answers the body k times over: a result too large to keep in the ledger's row.
+      const repeat = Number(req.headers['x-answer-repeat'] ?? '1')
+      send(res, 200, body.text.repeat(repeat), {
+        ...echoed,
+        'content-type': String(req.headers['content-type'] ?? 'text/plain'),
+        'x-run': String(run),
+        'x-function-header': 'from the function',
+      })
     }
-    // Large bodies are described rather than echoed, so a callback stays small and checkable.
-    if (body.bytes > 64 * 1024) {
-      send(res, 200, { bytes: body.bytes, sha256: body.sha256, run }, { 'x-run': String(run) })
-      return true
-    }
-    send(res, 200, body.text, {
-      'content-type': String(req.headers['content-type'] ?? 'text/plain'),
-      'x-run': String(run),
-      'x-function-header': 'from the function',
-    })
+    const hold = holds.get(`${fn.name}/${callId}`)
+    if (hold && hold.armed > 0) {
+      hold.armed--
+      hold.waiting.push(answer)
+    } else answer()
     return true
   }
   return false

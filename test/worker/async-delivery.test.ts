@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import worker from '../../src/index'
 import type { AsyncMessage } from '../../src/queue/message'
+import type { Callback } from '../upstream/callback-record'
 import {
   awaitCallbacks,
   callbacks,
@@ -12,7 +13,7 @@ import {
   header,
   runs,
 } from './async-helpers'
-import { gateway, loggedWarnings, received, tag } from './helpers'
+import { gateway, loggedWarnings, received, tag, upstreamUrl } from './helpers'
 
 // The consumer driven by hand, as the queue drives it, to deliver the same message again: at-least-once
 // delivery must not mean at-least-once runs.
@@ -164,6 +165,30 @@ describe('redelivered messages', () => {
     expect(mine).toHaveLength(1)
     expect(mine[0]).toMatchObject({ kind: 'unreadable', bodyBytes: 4 })
     expect(mine[0]?.path).toContain('(4 bytes of binary data)')
+  })
+})
+
+describe('a function scaled to zero behind the gateway', () => {
+  it('wakes it and sends the held body again in the same delivery: one run, no retry', async () => {
+    const name = await defineFunction()
+    const cb = callbackTo()
+    // A first call leaves this isolate sure the function is ready.
+    expect((await deliver([message(name, cb.url)])).result.retryMessages).toEqual([])
+    await fetch(`${upstreamUrl}/__control/async-replicas?name=${name}&replicas=0`, { method: 'POST' })
+    const call = message(name, cb.url)
+    const { result, ids } = await deliver([call])
+    expect(result.retryMessages).toEqual([])
+    expect(result.explicitAcks).toEqual(ids)
+    const fn = (await (await fetch(`${upstreamUrl}/__control/async-function?name=${name}`)).json()) as {
+      noReplica: number
+      replicas: number
+    }
+    expect(fn).toMatchObject({ noReplica: 1, replicas: 1 })
+    expect((await runs(name))[call.callId]).toBe(1)
+    const [, second] = await awaitCallbacks(cb.id, 2)
+    expect(header(second as Callback, 'x-call-id')).toBe(call.callId)
+    expect(header(second as Callback, 'x-function-status')).toBe('200')
+    expect(second?.text).toBe(`body of ${call.callId}`)
   })
 })
 
