@@ -113,31 +113,68 @@ for (const service of withAsync ? [FUNCTION, ASYNC_FUNCTION] : [FUNCTION])
     labels: { 'com.openfaas.scale.zero': 'true' },
   })
 
-// Callbacks of the asynchronous calls: each call id's deliveries, what they carried, when the first came.
+// Callbacks of the asynchronous calls, recorded as they came and judged only at the end: a callback
+// may arrive before its call's 202 has been read here, so judging it on arrival would call it wrong.
 const accepted = new Map() // call id -> { body, at }
 const refusedAsync = {}
-const callbacks = new Map() // call id -> { count, ok, ms }
+const callbacks = new Map() // call id -> [{ status, body, headers, at }]
+const CALLBACK_HEADERS = [
+  'x-function-status',
+  'x-function-name',
+  'x-retry',
+  'x-retry-max',
+  'x-duration-seconds',
+  'content-type',
+]
 const receiver = createServer((req, res) => {
   const chunks = []
   req.on('data', (chunk) => chunks.push(chunk))
   req.on('end', () => {
     const callId = req.headers['x-call-id']
-    const seen = callbacks.get(callId)
-    const call = accepted.get(callId)
-    const body = Buffer.concat(chunks).toString()
-    const status = req.headers['x-function-status']
-    const ok = status === '200' && call !== undefined && body === call.body
-    if (seen) seen.count++
-    else
-      callbacks.set(callId, {
-        count: 1,
-        ok,
-        ms: call ? performance.now() - call.at : Number.NaN,
-        ...(ok ? {} : { status, body: body.slice(0, 200), retry: req.headers['x-retry'] }),
-      })
+    const headers = Object.fromEntries(CALLBACK_HEADERS.map((name) => [name, req.headers[name]]))
+    const record = {
+      status: headers['x-function-status'],
+      body: Buffer.concat(chunks).toString(),
+      headers,
+      at: performance.now(),
+    }
+    callbacks.set(callId, [...(callbacks.get(callId) ?? []), record])
     res.writeHead(204).end()
   })
 })
+
+/** Each accepted call's callbacks, judged: its own result is status 200 with its own body. */
+function judgedCallbacks() {
+  const ownerOf = new Map([...accepted].map(([callId, call]) => [call.body, callId]))
+  return [...accepted].flatMap(([callId, call]) => {
+    const got = callbacks.get(callId)
+    if (!got) return []
+    const [first] = got
+    const ok = got.every((c) => c.status === '200' && c.body === call.body)
+    return [
+      {
+        callId,
+        count: got.length,
+        ok,
+        ms: first.at - call.at,
+        ...(ok
+          ? {}
+          : {
+              expected: call.body,
+              // Whose result it carried, when it carried another accepted call's.
+              carried: got.map((c) => ({
+                status: c.status,
+                body: c.body.slice(0, 200),
+                bodyOf: ownerOf.get(c.body) ?? null,
+                headers: c.headers,
+              })),
+            }),
+      },
+    ]
+  })
+}
+/** Callbacks for call ids this run never saw accepted (a 202 it could not read, or not ours at all). */
+const unowned = () => [...callbacks.keys()].filter((id) => !accepted.has(id)).length
 await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve))
 const callbackUrl = `http://127.0.0.1:${receiver.address().port}/done`
 
@@ -322,26 +359,21 @@ const result = {
 }
 
 function asyncSummary() {
-  const delivered = [...callbacks.entries()].filter(([id]) => accepted.has(id))
-  const latencies = delivered.map(([, c]) => c.ms).sort((a, b) => a - b)
+  const delivered = judgedCallbacks()
+  const latencies = delivered.map((c) => c.ms).sort((a, b) => a - b)
   return {
     sent: Math.ceil(sent / settings.asyncEvery),
     accepted: accepted.size,
     refused: refusedAsync,
     delivered: delivered.length,
     lost: undelivered(),
-    deliveredTwice: delivered.filter(([, c]) => c.count > 1).length,
-    wrongResult: delivered.filter(([, c]) => !c.ok).length,
+    deliveredTwice: delivered.filter((c) => c.count > 1).length,
+    wrongResult: delivered.filter((c) => !c.ok).length,
     wrongResults: delivered
-      .filter(([, c]) => !c.ok)
+      .filter((c) => !c.ok)
       .slice(0, 20)
-      .map(([callId, c]) => ({
-        callId,
-        status: c.status,
-        retry: c.retry,
-        body: c.body,
-        expected: accepted.get(callId)?.body,
-      })),
+      .map(({ callId, expected, carried }) => ({ callId, expected, carried })),
+    unownedCallbacks: unowned(),
     callbackP50Ms: quantile(latencies, 0.5),
     callbackP99Ms: quantile(latencies, 0.99),
     drainedInS,
@@ -369,7 +401,8 @@ if (result.async) {
   const a = result.async
   console.log(
     `async: ${a.accepted} of ${a.sent} accepted (refused ${JSON.stringify(a.refused)}), ${a.delivered} called back, ` +
-      `${a.lost} lost, ${a.deliveredTwice} called back twice, ${a.wrongResult} with a wrong result; callback p50/p99 ` +
+      `${a.lost} lost, ${a.deliveredTwice} called back twice, ${a.wrongResult} with a wrong result ` +
+      `(${a.unownedCallbacks} callbacks for calls not seen accepted); callback p50/p99 ` +
       `${ms(a.callbackP50Ms)} / ${ms(a.callbackP99Ms)} ms; the last callback ${a.drainedInS.toFixed(0)} s after the load ended`,
   )
   for (const wrong of a.wrongResults) console.log(`  wrong result: ${JSON.stringify(wrong)}`)
