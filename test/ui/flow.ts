@@ -156,6 +156,8 @@ export function portalFlow({ run, credentials }: FlowOptions): void {
         team: 'edge',
         'com.openfaas.scale.min': '1',
         'com.openfaas.scale.max': '3',
+        // The provider's own label, as faas-netes and faasd report it.
+        faas_function: 'wc',
       })
     })
 
