@@ -11,7 +11,15 @@ import worker from '../../src/index'
 import { ledgerFor } from '../../src/queue/ledger'
 import type { AsyncMessage } from '../../src/queue/message'
 import type { Callback } from '../upstream/callback-record'
-import { callbacks, callbackTo, captureWarnings, defineFunction, header, runs } from './async-helpers'
+import {
+  asyncMessage,
+  callbacks,
+  callbackTo,
+  captureWarnings,
+  defineFunction,
+  header,
+  runs,
+} from './async-helpers'
 import { upstreamUrl } from './helpers'
 
 // Every callback carries exactly its own call's result, whatever happens to the deliveries on the way:
@@ -80,24 +88,16 @@ function sent(name: string, callbackUrl: string, p: Plan, i: number): Sent {
     body,
     tag,
     repeat,
-    message: {
-      v: 1,
+    message: asyncMessage(name, {
       callId,
-      nonce: crypto.randomUUID(),
-      fn: { name, namespace: 'openfaas-fn' },
-      target: { name, rest: '', search: '' },
-      method: 'POST',
+      callbackUrl,
+      body: encoder.encode(body),
       headers: [
-        ['x-call-id', callId],
-        ['content-type', 'text/plain'],
         ['x-echo-tag', tag],
         ['x-fail-runs', String(p.failRuns)],
         ['x-answer-repeat', String(repeat)],
       ],
-      body: { inline: encoder.encode(body) },
-      callbackUrl,
-      enqueuedAt: Date.now(),
-    },
+    }),
   }
 }
 

@@ -5,6 +5,7 @@ import worker from '../../src/index'
 import type { AsyncMessage } from '../../src/queue/message'
 import type { Callback } from '../upstream/callback-record'
 import {
+  asyncMessage,
   awaitCallbacks,
   callbacks,
   callbackTo,
@@ -18,21 +19,8 @@ import { gateway, loggedWarnings, received, tag, upstreamUrl } from './helpers'
 // The consumer driven by hand, as the queue drives it, to deliver the same message again: at-least-once
 // delivery must not mean at-least-once runs.
 
-function message(name: string, callbackUrl?: string, headers: [string, string][] = []): AsyncMessage {
-  const callId = crypto.randomUUID()
-  return {
-    v: 1,
-    callId,
-    nonce: crypto.randomUUID(),
-    fn: { name, namespace: 'openfaas-fn' },
-    target: { name, rest: '', search: '' },
-    method: 'POST',
-    headers: [['x-call-id', callId], ['content-type', 'text/plain'], ...headers],
-    body: { inline: new TextEncoder().encode(`body of ${callId}`) },
-    ...(callbackUrl ? { callbackUrl } : {}),
-    enqueuedAt: Date.now(),
-  }
-}
+const message = (name: string, callbackUrl?: string, headers: [string, string][] = []): AsyncMessage =>
+  asyncMessage(name, { ...(callbackUrl ? { callbackUrl } : {}), headers })
 
 /** Delivers messages once to the queue handler, as one batch, with `vars` over the deployment's env. */
 async function deliver(bodies: unknown[], vars: Record<string, string> = {}) {

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { onTestFinished, vi } from 'vitest'
+import type { AsyncMessage } from '../../src/queue/message'
 import type { Callback } from '../upstream/callback-record'
 import { upstreamUrl } from './helpers'
 
@@ -93,4 +94,24 @@ export function captureWarnings(): string[] {
   })
   onTestFinished(() => spy.mockRestore())
   return lines
+}
+
+/** A queue message for one call to `name`, as the producer would enqueue it: a fresh call id and nonce. */
+export function asyncMessage(
+  name: string,
+  options: { body?: Uint8Array; callbackUrl?: string; headers?: [string, string][]; callId?: string } = {},
+): AsyncMessage {
+  const callId = options.callId ?? crypto.randomUUID()
+  return {
+    v: 1,
+    callId,
+    nonce: crypto.randomUUID(),
+    fn: { name, namespace: 'openfaas-fn' },
+    target: { name, rest: '', search: '' },
+    method: 'POST',
+    headers: [['x-call-id', callId], ['content-type', 'text/plain'], ...(options.headers ?? [])],
+    body: { inline: options.body ?? new TextEncoder().encode(`body of ${callId}`) },
+    ...(options.callbackUrl ? { callbackUrl: options.callbackUrl } : {}),
+    enqueuedAt: Date.now(),
+  }
 }
