@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import { type Query, searchOf } from '../http/query'
-import { forward } from './index'
+import { forward } from './forward'
 
 export type ManagementCall = {
   /** The validated body to send in place of the caller's stream. */

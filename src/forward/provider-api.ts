@@ -1,10 +1,8 @@
 import * as z from 'zod/mini'
 import type { Config } from '../config'
+import { type FunctionRef, functionKey } from '../function-ref'
 import { FunctionStatus } from '../schemas/openfaas'
-import { providerUrl, send } from './index'
-
-/** A function the gateway asks about, its namespace resolved to the provider's default when not named. */
-export type FunctionRef = { name: string; namespace: string }
+import { providerUrl, send } from './forward'
 
 /** A provider call that failed: 502 when it could not be made or its answer is unusable, 504 when it hung. */
 export type ProviderFault = { status: 502 | 504; message: string }
@@ -67,7 +65,7 @@ export async function scaleFunction(
   if (response.ok) return undefined
   return {
     status: 502,
-    message: `the functions provider refused to scale ${fn.name}.${fn.namespace} (${response.status}): ${text}`,
+    message: `the functions provider refused to scale ${functionKey(fn)} (${response.status}): ${text}`,
   }
 }
 

@@ -1,3 +1,4 @@
+import { splitFunctionName, writtenName } from '../function-ref'
 import { isDnsLabel } from '../schemas/openfaas'
 import { dotSegmentProblem } from './path-safety'
 import { splitUrl } from './url'
@@ -25,9 +26,7 @@ export function parseFunctionTarget(url: string, prefix: string): FunctionTarget
   const segment = slash === -1 ? path.slice(prefix.length) : path.slice(prefix.length, slash)
   const rest = slash === -1 ? '' : path.slice(slash)
   if (segment === '') return { status: 404, message: `no such function: ${path} names none` }
-  const dot = segment.lastIndexOf('.')
-  const name = dot === -1 ? segment : segment.slice(0, dot)
-  const namespace = dot === -1 ? undefined : segment.slice(dot + 1)
+  const { name, namespace } = splitFunctionName(segment)
   // Only DNS-1123 labels can be deployed, so any other name is a function that does not exist and gets
   // the same 404 as an unknown one: OpenFaaS clients read 404 as "no such function", other codes differently.
   if (!isDnsLabel(name) || (namespace !== undefined && !isDnsLabel(namespace))) {
@@ -43,7 +42,7 @@ export function parseFunctionTarget(url: string, prefix: string): FunctionTarget
 
 /** The provider path a target's calls must stay inside: the function itself, in the shape the caller used. */
 export function functionScope(target: FunctionTarget): string {
-  return target.namespace ? `/function/${target.name}.${target.namespace}` : `/function/${target.name}`
+  return `/function/${writtenName(target)}`
 }
 
 /** The provider path for a target: the same shape the caller used. */

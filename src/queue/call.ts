@@ -1,10 +1,12 @@
 import type { Config } from '../config'
-import type { CallKey, CallResult, Outcome } from '../durable/call-ledger'
 import type { Bindings } from '../env'
+import { functionKey, writtenName } from '../function-ref'
 import type { Background } from '../scale/from-zero'
 import { resultBodyKey } from './body'
 import { deliver } from './callback'
-import { ledgerFor } from './ledger'
+import type { CallKey, Outcome } from './ledger/calls'
+import type { CallResult } from './ledger/rows'
+import { ledgerFor } from './ledger/shards'
 import { type AsyncMessage, type DeadLetterMessage, SEND_OPTIONS } from './message'
 import { backoffSeconds, isRetryable, maxAttempts } from './retry'
 import { type Answer, runOnce } from './run'
@@ -136,9 +138,7 @@ async function settle(call: Call, s: Settling): Promise<void> {
     const delivered = await deliver(config, {
       url,
       callId: message.callId,
-      functionName: message.target.namespace
-        ? `${message.target.name}.${message.target.namespace}`
-        : message.target.name,
+      functionName: writtenName(message.target),
       status: s.result.status,
       headers: s.result.headers,
       body: s.body ?? (await storedResult(env, s.result)),
@@ -180,7 +180,7 @@ async function settle(call: Call, s: Settling): Promise<void> {
 const keyOf = (message: AsyncMessage) => ({
   callId: message.callId,
   nonce: message.nonce,
-  fn: `${message.fn.name}.${message.fn.namespace}`,
+  fn: functionKey(message.fn),
 })
 
 /**

@@ -1,8 +1,8 @@
-import type { Counters } from '../durable/call-ledger'
 import type { Bindings } from '../env'
-import { allLedgers } from './ledger'
+import type { Counters } from './ledger/counters'
+import { allLedgers } from './ledger/shards'
 
-export type { Counters as AsyncCounters } from '../durable/call-ledger'
+export type { Counters as AsyncCounters } from './ledger/counters'
 
 /**
  * The asynchronous-call counters of every function (`name.namespace`),

@@ -1,8 +1,8 @@
 import type { Config } from '../config'
-import { type DeadLetterView, unreadableId } from '../durable/call-ledger-rows'
 import type { Bindings } from '../env'
 import { describeIssues } from '../schemas/issues'
-import { allLedgers, ledgerFor } from './ledger'
+import { type DeadLetterView, unreadableId } from './ledger/rows'
+import { allLedgers, ledgerFor } from './ledger/shards'
 import { AsyncMessage, DeadLetterMessage, SEND_OPTIONS } from './message'
 
 /**

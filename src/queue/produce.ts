@@ -1,11 +1,11 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
-import type { Call } from '../forward/invoke'
-import type { FunctionRef } from '../forward/provider-api'
+import { type FunctionRef, functionKey } from '../function-ref'
 import type { FunctionTarget } from '../http/function-path'
+import type { Call } from '../invoke/invoke'
 import type { Background } from '../scale/from-zero'
 import { readCapped, requestBodyKey } from './body'
-import { ledgerFor } from './ledger'
+import { ledgerFor } from './ledger/shards'
 import { type AsyncMessage, type BodyRef, headSize, MESSAGE_BUDGET, SEND_OPTIONS } from './message'
 
 export type Enqueued = { callId: string } | { status: 413 | 431 | 503; message: string }
@@ -52,11 +52,11 @@ export async function enqueue(
   } catch (error) {
     if ('stored' in body) await env.ASYNC_BODIES.delete(body.stored).catch(() => {})
     const reason = error instanceof Error ? error.message : String(error)
-    return { status: 503, message: `could not enqueue the call to ${fn.name}.${fn.namespace}: ${reason}` }
+    return { status: 503, message: `could not enqueue the call to ${functionKey(fn)}: ${reason}` }
   }
   background.waitUntil(
     ledgerFor(env, call.callId)
-      .enqueued(`${fn.name}.${fn.namespace}`)
+      .enqueued(functionKey(fn))
       .catch((error: unknown) => console.warn('async: could not count an enqueued call:', error)),
   )
   return { callId: call.callId }

@@ -1,8 +1,7 @@
 import { type Config, MAX_ATTEMPTS_LIMIT } from '../config'
 import type { Bindings } from '../env'
-import type { FunctionRef } from '../forward/provider-api'
+import { type FunctionRef, functionKey } from '../function-ref'
 import { lookup } from '../scale/existence'
-import { cacheKey } from '../scale/from-zero'
 
 /** Function answers worth another run: the ones OpenFaaS Pro retries, and 503 (no replica yet). */
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504])
@@ -49,7 +48,7 @@ const MAX_POLICIES = 10_000
  * Durable Object and remembered in the isolate for REPLICA_CACHE_TTL.
  */
 export async function maxAttempts(env: Bindings, config: Config, fn: FunctionRef): Promise<number> {
-  const key = cacheKey(fn)
+  const key = functionKey(fn)
   const known = policies.get(key)
   if (known && Date.now() - known.at <= config.replicaCacheTtlMs) return known.attempts
   const found = await lookup(env, config, fn).catch(() => undefined)

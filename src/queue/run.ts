@@ -1,6 +1,6 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
-import { invokeFunction } from '../forward/invoke'
+import { invokeFunction } from '../invoke/invoke'
 import type { Background } from '../scale/from-zero'
 import { readCapped } from './body'
 import type { AsyncMessage } from './message'

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { functionStatus } from '../forward/provider-api'
+import { functionKey, functionRef, splitFunctionName } from '../function-ref'
 import { methodNotAllowed } from '../http/allow'
 import { readJson } from '../http/input'
 import { plainText } from '../http/responses'
@@ -29,16 +30,12 @@ export const alertRoutes = new Hono<AppEnv>()
         lines.push(`skipped an alert without a function_name label (${alert.labels.alertname ?? 'unnamed'})`)
         continue
       }
-      const dot = label.lastIndexOf('.')
-      const fn = {
-        name: dot === -1 ? label : label.slice(0, dot),
-        namespace: dot === -1 ? config.defaultNamespace : label.slice(dot + 1),
-      }
+      const fn = functionRef(config, splitFunctionName(label))
       if (!isDnsLabel(fn.name) || !isDnsLabel(fn.namespace)) {
         lines.push(`skipped function_name "${label}": not name.namespace`)
         continue
       }
-      const key = `${fn.name}.${fn.namespace}`
+      const key = functionKey(fn)
       const status = await functionStatus(config, fn)
       if (status.kind !== 'found') {
         faulted ||= status.kind === 'fault'

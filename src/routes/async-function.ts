@@ -1,13 +1,13 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
-import { invocationHeaders } from '../forward/invocation'
+import { functionKey, functionRef } from '../function-ref'
 import { methodNotAllowed } from '../http/allow'
 import { parseFunctionTarget } from '../http/function-path'
-import { plainText } from '../http/responses'
+import { noSuchFunction, plainText } from '../http/responses'
+import { invocationHeaders } from '../invoke/call-headers'
 import { checkCallbackUrl } from '../queue/callback-url'
 import { enqueue } from '../queue/produce'
 import { existence } from '../scale/existence'
-import { functionRef } from '../scale/from-zero'
 
 const PREFIX = '/async-function/'
 
@@ -41,7 +41,7 @@ export const asyncFunctionRoutes = new Hono<AppEnv>()
     if (checked && 'problem' in checked) return plainText(400, checked.problem)
     const fn = functionRef(config, target)
     const exists = await existence(c.env, config, fn)
-    if (exists.kind === 'missing') return plainText(404, `no such function: ${fn.name}.${fn.namespace}`)
+    if (exists.kind === 'missing') return noSuchFunction(functionKey(fn))
     if (exists.kind === 'fault') return plainText(exists.status, exists.message)
     const queued = await enqueue(
       c.env,

@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
-import { invocationHeaders } from '../forward/invocation'
-import { invokeFunction } from '../forward/invoke'
 import { parseFunctionTarget } from '../http/function-path'
 import { plainText } from '../http/responses'
+import { invocationHeaders } from '../invoke/call-headers'
+import { invokeFunction } from '../invoke/invoke'
 
 const PREFIX = '/function/'
 

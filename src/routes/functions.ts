@@ -1,11 +1,12 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { toProvider } from '../forward/management'
+import { functionRef } from '../function-ref'
 import { methodNotAllowed } from '../http/allow'
 import { readJson, validName } from '../http/input'
 import { namespaceQuery } from '../http/query'
 import { withInvocationCounts } from '../metrics/invocation-count'
-import { changed, functionRef } from '../scale/from-zero'
+import { changed } from '../scale/from-zero'
 import { DeleteFunctionRequest, FunctionDeployment, pathName } from '../schemas/openfaas'
 
 const DEPLOYED = { kind: 'deployed' } as const

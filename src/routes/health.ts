@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
-import { forward } from '../forward'
+import { forward } from '../forward/forward'
 import { methodNotAllowed } from '../http/allow'
 
 /** Health is the provider's: a gateway that cannot reach it is not healthy. */

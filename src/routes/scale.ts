@@ -2,12 +2,13 @@ import { Hono } from 'hono'
 import type { Config } from '../config'
 import type { AppEnv } from '../env'
 import { toProvider } from '../forward/management'
-import { type FunctionRef, functionStatus } from '../forward/provider-api'
+import { functionStatus } from '../forward/provider-api'
+import { type FunctionRef, functionKey, functionRef } from '../function-ref'
 import { methodNotAllowed } from '../http/allow'
 import { badRequest, readJson, validName } from '../http/input'
 import { namespaceQuery } from '../http/query'
-import { plainText } from '../http/responses'
-import { cacheKey, changed, functionRef } from '../scale/from-zero'
+import { noSuchFunction, plainText } from '../http/responses'
+import { changed } from '../scale/from-zero'
 import { scaleLabels } from '../scale/labels'
 import { type SetReplicas, setReplicas } from '../scale/set-replicas'
 import { pathName, ScaleServiceRequest } from '../schemas/openfaas'
@@ -57,7 +58,7 @@ export const scaleRoutes = new Hono<AppEnv>()
 
 /** What the caller of a scale to zero is told: accepted (now or once drained), or why not. */
 function drained(fn: FunctionRef, result: SetReplicas): Response {
-  const name = cacheKey(fn)
+  const name = functionKey(fn)
   switch (result.kind) {
     case 'draining':
       return plainText(
@@ -69,7 +70,7 @@ function drained(fn: FunctionRef, result: SetReplicas): Response {
     case 'scaled':
       return plainText(202, `${name} is at 0 replicas`)
     case 'missing':
-      return plainText(404, `no such function: ${name}`)
+      return noSuchFunction(name)
     case 'refused':
       return plainText(result.fault.status, result.fault.message)
   }
@@ -84,7 +85,7 @@ async function cappedReplicas(config: Config, fn: FunctionRef, replicas: number)
   const status = await functionStatus(config, fn)
   if (status.kind !== 'found') return replicas
   const { max } = scaleLabels(status.status.labels, (problem) =>
-    console.warn(`${fn.name}.${fn.namespace}: ${problem}`),
+    console.warn(`${functionKey(fn)}: ${problem}`),
   )
   return Math.min(replicas, max)
 }

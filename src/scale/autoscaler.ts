@@ -1,5 +1,6 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
+import { parseFunctionKey } from '../function-ref'
 import type { Counts } from '../metrics/batch'
 import { scaleLabels } from './labels'
 import { type Evaluation, type FunctionScaling, type Plan, plan, settingsOf } from './plan'
@@ -102,8 +103,7 @@ async function carryOut(
   const { state, change } = planned
   const evaluation = state.evaluation
   if (!change || !evaluation) return state
-  const dot = key.lastIndexOf('.')
-  const fn = { name: key.slice(0, dot), namespace: key.slice(dot + 1) }
+  const fn = parseFunctionKey(key)
   const from = evaluation.replicas
   const decision = {
     at: now,

@@ -1,8 +1,9 @@
 import type { Config } from '../config'
-import type { Lookup } from '../durable/function-state'
 import type { Bindings } from '../env'
-import type { FunctionRef, ProviderFault } from '../forward/provider-api'
-import { cacheKey, stateOf } from './from-zero'
+import type { ProviderFault } from '../forward/provider-api'
+import { type FunctionRef, functionKey } from '../function-ref'
+import { stateOf } from './from-zero'
+import type { Lookup } from './readiness'
 import { replicaCache } from './replica-cache'
 
 export type Existence = { kind: 'found' } | { kind: 'missing' } | ({ kind: 'fault' } & ProviderFault)
@@ -14,7 +15,7 @@ export type Existence = { kind: 'found' } | { kind: 'missing' } | ({ kind: 'faul
  * object, which caches the provider's answer.
  */
 export async function existence(env: Bindings, config: Config, fn: FunctionRef): Promise<Existence> {
-  const key = cacheKey(fn)
+  const key = functionKey(fn)
   const entry = replicaCache.get(key)
   if (entry?.ready) return FOUND
   if (entry && Date.now() - entry.at <= config.replicaCacheTtlMs) return { kind: 'missing' }
@@ -26,7 +27,7 @@ const FOUND: Existence = { kind: 'found' }
 
 /** The function's object's answer, remembered in this isolate where it settles readiness too. */
 export async function lookup(env: Bindings, config: Config, fn: FunctionRef): Promise<Lookup> {
-  const key = cacheKey(fn)
+  const key = functionKey(fn)
   const found = await stateOf(env, key).lookup(fn, config)
   if (found.kind === 'missing') replicaCache.set(key, false)
   else if (found.kind === 'found' && found.available > 0 && !found.draining) replicaCache.set(key, true)

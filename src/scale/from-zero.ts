@@ -1,18 +1,11 @@
 import type { Config } from '../config'
-import type { Change, Missed, Readiness } from '../durable/function-state'
 import type { Bindings } from '../env'
-import type { FunctionRef } from '../forward/provider-api'
+import { type FunctionRef, functionKey } from '../function-ref'
+import type { Change, Missed, Readiness } from './readiness'
 import { replicaCache, trustedReadyMs } from './replica-cache'
 
 /** Where background refreshes run: the request's ExecutionContext. */
 export type Background = { waitUntil(promise: Promise<unknown>): void }
-
-/** The function a call targets, its namespace resolved the way the provider resolves an omitted one. */
-export function functionRef(config: Config, target: { name: string; namespace?: string }): FunctionRef {
-  return { name: target.name, namespace: target.namespace ?? config.defaultNamespace }
-}
-
-export const cacheKey = (fn: FunctionRef): string => `${fn.name}.${fn.namespace}`
 
 export function stateOf(env: Bindings, key: string) {
   return env.FUNCTION_STATE.get(env.FUNCTION_STATE.idFromName(key))
@@ -62,7 +55,7 @@ export function readiness(
   fn: FunctionRef,
 ): Promise<Readiness> | undefined {
   if (!config.scaleFromZero) return undefined
-  const key = cacheKey(fn)
+  const key = functionKey(fn)
   const entry = replicaCache.get(key)
   const age = entry ? Date.now() - entry.at : 0
   if (entry?.ready && age <= config.replicaCacheTtlMs) return undefined
@@ -93,7 +86,7 @@ export async function noReplica(
   fn: FunctionRef,
   sentAt: number,
 ): Promise<Missed | undefined> {
-  const key = cacheKey(fn)
+  const key = functionKey(fn)
   replicaCache.forget(key)
   const askedAt = Date.now()
   try {
@@ -108,7 +101,7 @@ export async function noReplica(
 
 /** Tells the function's Durable Object and this isolate about a change made through the API. */
 export async function changed(env: Bindings, fn: FunctionRef, change: Change): Promise<void> {
-  const key = cacheKey(fn)
+  const key = functionKey(fn)
   replicaCache.forget(key)
   await stateOf(env, key).changed(change)
 }

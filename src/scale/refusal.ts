@@ -1,6 +1,6 @@
-import type { Readiness } from '../durable/function-state'
-import type { FunctionRef } from '../forward/provider-api'
-import { plainText } from '../http/responses'
+import { type FunctionRef, functionKey } from '../function-ref'
+import { noSuchFunction, plainText } from '../http/responses'
+import type { Readiness } from './readiness'
 
 /** On a response that waited for its function to wake from zero: how long, in seconds. */
 export const SCALE_WAIT_HEADER = 'x-scale-from-zero-seconds'
@@ -9,10 +9,10 @@ export const waitedSeconds = (ms: number): string => (ms / 1000).toFixed(3)
 
 /** The answer to a caller whose function cannot be invoked now; nothing was forwarded. */
 export function refusal(fn: FunctionRef, readiness: Exclude<Readiness, { kind: 'ready' }>): Response {
-  const name = `${fn.name}.${fn.namespace}`
+  const name = functionKey(fn)
   switch (readiness.kind) {
     case 'missing':
-      return plainText(404, `no such function: ${name}`)
+      return noSuchFunction(name)
     case 'timeout':
       return plainText(
         504,

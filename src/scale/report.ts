@@ -1,4 +1,5 @@
 import type { Config } from '../config'
+import { parseFunctionKey } from '../function-ref'
 import type { ScalingState } from './autoscaler'
 import type { Action, Decision } from './plan'
 
@@ -53,11 +54,9 @@ export function scalingReport(
     const scaling = state.scaling[key]
     const e = scaling?.evaluation
     if (!scaling || !e) continue
-    const dot = key.lastIndexOf('.')
     const decision = scaling.decision
     functions.push({
-      name: key.slice(0, dot),
-      namespace: key.slice(dot + 1),
+      ...parseFunctionKey(key),
       type: e.type,
       load: e.load === undefined ? null : round(e.load),
       target: e.target,

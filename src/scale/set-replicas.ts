@@ -1,8 +1,9 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
-import { type FunctionRef, type ProviderFault, scaleFunction } from '../forward/provider-api'
+import { type ProviderFault, scaleFunction } from '../forward/provider-api'
+import { type FunctionRef, functionKey } from '../function-ref'
 import type { DrainAnswer, DrainBy } from './drain'
-import { cacheKey, changed, stateOf } from './from-zero'
+import { changed, stateOf } from './from-zero'
 import { replicaCache } from './replica-cache'
 
 export type SetReplicas =
@@ -28,8 +29,8 @@ export async function setReplicas(
 ): Promise<SetReplicas> {
   if (replicas === 0 && config.scaleFromZero) {
     // This isolate knows now; the others learn it from the drain within their trust.
-    replicaCache.forget(cacheKey(fn))
-    const answer = await stateOf(env, cacheKey(fn)).drain(fn, config, by, started)
+    replicaCache.forget(functionKey(fn))
+    const answer = await stateOf(env, functionKey(fn)).drain(fn, config, by, started)
     return answer.kind === 'fault' ? { kind: 'refused', fault: answer } : answer
   }
   const refused = await scaleFunction(config, fn, replicas)

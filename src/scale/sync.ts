@@ -1,6 +1,7 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
 import { listFunctions, listNamespaces } from '../forward/provider-api'
+import { parseFunctionKey } from '../function-ref'
 
 /** One function's replicas as the provider last reported them, for the gauges and the scalers. */
 export type Replicas = { replicas: number; available: number; labels: Record<string, string> }
@@ -56,7 +57,7 @@ export async function syncReplicas(
     }
   }
   for (const key of Object.keys(previous)) {
-    const namespace = key.slice(key.lastIndexOf('.') + 1)
+    const { namespace } = parseFunctionKey(key)
     const gone = listed.has(namespace) || !namespaces.includes(namespace)
     if (gone && !(key in functions)) updates.push(stateOf(env, key).changed({ kind: 'deleted' }))
   }

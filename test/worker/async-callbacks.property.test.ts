@@ -8,7 +8,7 @@ import { env } from 'cloudflare:workers'
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import worker from '../../src/index'
-import { ledgerFor } from '../../src/queue/ledger'
+import { ledgerFor } from '../../src/queue/ledger/shards'
 import type { AsyncMessage } from '../../src/queue/message'
 import type { Callback } from '../upstream/callback-record'
 import {

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it, vi } from 'vitest'
 import { loadConfig } from '../../src/config'
-import { ledgerFor } from '../../src/queue/ledger'
+import { ledgerFor } from '../../src/queue/ledger/shards'
 import type { AsyncMessage } from '../../src/queue/message'
 import { backoffSeconds, retryAfterMs } from '../../src/queue/retry'
 

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import type { DeadLetterView } from '../../src/durable/call-ledger-rows'
 import { asyncCounters } from '../../src/queue/counters'
+import type { DeadLetterView } from '../../src/queue/ledger/rows'
 import {
   awaitCallbacks,
   callbacks,

@@ -1,4 +1,4 @@
-import { forwardableHeaders, requestHost } from './headers'
+import { forwardableHeaders, requestHost } from '../forward/headers'
 
 /**
  * Headers the gateway adds to every function invocation, sync or async:

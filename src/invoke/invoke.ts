@@ -1,12 +1,12 @@
 import type { Config } from '../config'
-import type { Readiness } from '../durable/function-state'
 import type { Bindings } from '../env'
+import { forward } from '../forward/forward'
+import { type FunctionRef, functionKey, functionRef } from '../function-ref'
 import { type FunctionTarget, functionPath, functionScope } from '../http/function-path'
 import { isolateMetrics } from '../metrics/isolate'
-import { type Background, cacheKey, functionRef, noReplica, readiness } from '../scale/from-zero'
+import { type Background, noReplica, readiness } from '../scale/from-zero'
+import type { Readiness } from '../scale/readiness'
 import { refusal, SCALE_WAIT_HEADER, waitedSeconds } from '../scale/refusal'
-import { forward } from './index'
-import type { FunctionRef } from './provider-api'
 
 /** The headers `invocationHeaders` built for one call, and the values the caller sees echoed. */
 export type Call = { headers: Headers; callId: string; startTime: string }
@@ -82,7 +82,7 @@ async function counted(
   invocation: Invocation,
   ready: Exclude<Readiness, { kind: 'missing' }> | undefined,
 ): Promise<Response> {
-  const key = cacheKey(invocation.fn)
+  const key = functionKey(invocation.fn)
   const metrics = isolateMetrics(invocation.env)
   metrics.started(key)
   // The start reaches the shards within a second too, so a drain to zero sees this call in flight.

@@ -1,4 +1,4 @@
-import type { Bindings } from '../env'
+import type { Bindings } from '../../env'
 
 // Fixed for the life of a deployment: a call id's shard must not move while its records live, so
 // changing it strands what the old shards hold (records and dead letters until they expire).

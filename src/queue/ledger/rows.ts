@@ -1,6 +1,7 @@
-import type { AsyncMessage, DeadLetterMessage } from '../queue/message'
+import { writtenName } from '../../function-ref'
+import type { AsyncMessage, DeadLetterMessage } from '../message'
 
-// The tables of one CallLedger shard, and conversions between rows and what its methods return.
+// The tables of one CallLedger shard, and conversions between rows and what the ledger's modules return.
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS calls (
@@ -170,9 +171,7 @@ export function viewOf(row: DeadLetterRow): DeadLetterView {
     }
   }
   const message = JSON.parse(row.message) as Omit<AsyncMessage, 'body'>
-  const segment = message.target.namespace
-    ? `${message.target.name}.${message.target.namespace}`
-    : message.target.name
+  const segment = writtenName(message.target)
   return {
     callId: row.call_id,
     function: row.fn,
