@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { replicaSync } from './durable/replica-sync'
 import type { AppEnv } from './env'
 import { gatewayAuth } from './middleware/auth'
 import { withConfig } from './middleware/config'
@@ -22,6 +21,7 @@ import { scaleRoutes } from './routes/scale'
 import { scalingRoutes } from './routes/scaling'
 import { secretsRoutes } from './routes/secrets'
 import { uiRoutes } from './routes/ui'
+import { replicaSync } from './scale/objects'
 
 const MANAGEMENT_BODY_LIMIT = 1024 * 1024
 

@@ -2,23 +2,10 @@ import { DurableObject } from 'cloudflare:workers'
 import { loadConfig } from '../config'
 import type { Bindings } from '../env'
 import { readCounts } from '../metrics/read'
-import { autoscale, type ScalingState } from '../scale/autoscaler'
+import { autoscale } from '../scale/autoscaler'
 import { type ScalingReport, scalingReport } from '../scale/report'
 import { type Replicas, syncReplicas } from '../scale/sync'
-
-type SyncState = {
-  functions: Record<string, Replicas>
-  /** When a shard last reported invocations; the loop runs while this is recent. */
-  activeAt: number
-  syncedAt: number
-  faults: string[]
-  /** The autoscaler's and idler's memory per function. */
-  scaling: ScalingState
-  /** Replicas firing AlertManager alerts set, per function: the autoscaler never goes below them. */
-  floors: Record<string, number>
-  /** When a function needs the next tick even without traffic (a down window, an idle deadline). */
-  nextAt: number | undefined
-}
+import { nextTick, type SyncState, syncState } from '../scale/sync-loop'
 
 const STATE_KEY = 'state'
 
@@ -38,18 +25,7 @@ export class ReplicaSync extends DurableObject<Bindings> {
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env)
-    const stored = ctx.storage.kv.get<Partial<SyncState>>(STATE_KEY)
-    // State stored before the autoscaler existed has no scaling fields; they start empty.
-    this.#state = {
-      functions: {},
-      activeAt: 0,
-      syncedAt: 0,
-      faults: [],
-      scaling: {},
-      floors: {},
-      nextAt: undefined,
-      ...stored,
-    }
+    this.#state = syncState(ctx.storage.kv.get<Partial<SyncState>>(STATE_KEY))
   }
 
   get #config() {
@@ -149,19 +125,11 @@ export class ReplicaSync extends DurableObject<Bindings> {
   }
 
   async #continue(): Promise<void> {
-    const interval = this.#config.syncIntervalMs
-    const now = Date.now()
-    // Two intervals without traffic and traffic no longer keeps the loop going; the next invocation restarts it.
-    const traffic = now - this.#state.activeAt < 2 * interval ? now + interval : undefined
-    const next = Math.min(traffic ?? Number.POSITIVE_INFINITY, this.#state.nextAt ?? Number.POSITIVE_INFINITY)
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next)
+    const next = nextTick(this.#state, this.#config.syncIntervalMs, Date.now())
+    if (next !== undefined) await this.ctx.storage.setAlarm(next)
   }
 
   #save(): void {
     this.ctx.storage.kv.put(STATE_KEY, this.#state)
   }
-}
-
-export function replicaSync(env: Bindings) {
-  return env.REPLICA_SYNC.get(env.REPLICA_SYNC.idFromName('deployment'))
 }

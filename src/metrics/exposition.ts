@@ -1,11 +1,21 @@
-import type { AsyncCounters } from '../queue/counters'
-import type { Replicas } from '../scale/sync'
 import { BUCKETS, type Counts } from './batch'
+
+/** The asynchronous calls' counters, one Prometheus family each; the call ledger (src/queue/ledger/) keeps them. */
+export type AsyncCounters = {
+  enqueued: number
+  completed: number
+  retried: number
+  deadLettered: number
+  callbackFailures: number
+}
+
+/** What the exposition shows of a function's replicas, as the replica sync (src/scale/sync.ts) last saw them. */
+export type ReplicaGauges = { replicas: number; available: number }
 
 export type MetricsView = {
   counts: Counts
   inflight: Record<string, number>
-  replicas: Record<string, Replicas>
+  replicas: Record<string, ReplicaGauges>
   async: Record<string, AsyncCounters>
 }
 

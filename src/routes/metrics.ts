@@ -1,12 +1,12 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { createMiddleware } from 'hono/factory'
-import { replicaSync } from '../durable/replica-sync'
 import type { AppEnv } from '../env'
 import { methodNotAllowed } from '../http/allow'
 import { exposition } from '../metrics/exposition'
 import { readCounts } from '../metrics/read'
 import { asyncCounters } from '../queue/counters'
+import { replicaSync } from '../scale/objects'
 
 const guards = new Map<string, MiddlewareHandler>()
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
-import { replicaSync } from '../durable/replica-sync'
 import type { AppEnv } from '../env'
 import { methodNotAllowed } from '../http/allow'
+import { replicaSync } from '../scale/objects'
 
 /**
  * What the autoscaler and the idler see and did, per function, as of the

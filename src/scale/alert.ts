@@ -1,6 +1,6 @@
-import { replicaSync } from '../durable/replica-sync'
 import type { Bindings } from '../env'
 import type { ScaleLabels } from './labels'
+import { replicaSync } from './objects'
 
 export type AlertStatus = 'firing' | 'resolved'
 

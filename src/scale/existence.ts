@@ -2,7 +2,7 @@ import type { Config } from '../config'
 import type { Bindings } from '../env'
 import type { ProviderFault } from '../forward/provider-api'
 import { type FunctionRef, functionKey } from '../function-ref'
-import { stateOf } from './from-zero'
+import { stateOf } from './objects'
 import type { Lookup } from './readiness'
 import { replicaCache } from './replica-cache'
 

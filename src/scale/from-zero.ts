@@ -1,15 +1,12 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
 import { type FunctionRef, functionKey } from '../function-ref'
+import { stateOf } from './objects'
 import type { Change, Missed, Readiness } from './readiness'
 import { replicaCache, trustedReadyMs } from './replica-cache'
 
 /** Where background refreshes run: the request's ExecutionContext. */
 export type Background = { waitUntil(promise: Promise<unknown>): void }
-
-export function stateOf(env: Bindings, key: string) {
-  return env.FUNCTION_STATE.get(env.FUNCTION_STATE.idFromName(key))
-}
 
 // Questions to a function's object in flight from this isolate: a burst asks once, not once per call.
 const asking = new Map<string, Promise<Readiness>>()

@@ -3,7 +3,8 @@ import type { Bindings } from '../env'
 import { type ProviderFault, scaleFunction } from '../forward/provider-api'
 import { type FunctionRef, functionKey } from '../function-ref'
 import type { DrainAnswer, DrainBy } from './drain'
-import { changed, stateOf } from './from-zero'
+import { changed } from './from-zero'
+import { stateOf } from './objects'
 import { replicaCache } from './replica-cache'
 
 export type SetReplicas =

@@ -2,16 +2,13 @@ import type { Config } from '../config'
 import type { Bindings } from '../env'
 import { listFunctions, listNamespaces } from '../forward/provider-api'
 import { parseFunctionKey } from '../function-ref'
+import { stateOf } from './objects'
 
 /** One function's replicas as the provider last reported them, for the gauges and the scalers. */
 export type Replicas = { replicas: number; available: number; labels: Record<string, string> }
 
 /** `stale`: functions kept from before because their namespace could not be listed. */
 export type SyncResult = { functions: Record<string, Replicas>; faults: string[]; stale: string[] }
-
-function stateOf(env: Bindings, key: string) {
-  return env.FUNCTION_STATE.get(env.FUNCTION_STATE.idFromName(key))
-}
 
 /**
  * Lists every namespace's functions on the provider, tells each function's

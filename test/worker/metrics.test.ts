@@ -1,10 +1,10 @@
 import { createExecutionContext, createScheduledController, runDurableObjectAlarm } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { replicaSync } from '../../src/durable/replica-sync'
 import worker from '../../src/index'
 import { MetricsBuffer } from '../../src/metrics/buffer'
 import { shardOf } from '../../src/metrics/isolate'
+import { replicaSync } from '../../src/scale/objects'
 import { basic, gateway, gatewayWith, upstreamUrl } from './helpers'
 
 // Metrics through the real Durable Objects: isolates' buffers, the shards

@@ -1,13 +1,9 @@
+import type { AsyncCounters } from '../../metrics/exposition'
+
 // Per-function counters of asynchronous calls, kept in each ledger shard with no expiry: monotonic from the
 // deployment's first call, so they map to Prometheus counters directly.
 
-export type Counters = {
-  enqueued: number
-  completed: number
-  retried: number
-  deadLettered: number
-  callbackFailures: number
-}
+export type Counters = AsyncCounters
 
 export type Counter = 'enqueued' | 'completed' | 'retried' | 'dead_lettered' | 'callback_failures'
 
