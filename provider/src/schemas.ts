@@ -2,13 +2,11 @@ import * as z from 'zod/mini'
 import {
   dnsLabel,
   FunctionDeployment as FunctionDeploymentWire,
-  FunctionResources,
   NamespaceRequest as NamespaceRequestWire,
   replicaCount,
   ScaleServiceRequest as ScaleServiceRequestWire,
   Secret,
   SecretReference,
-  secretName,
   stringMap,
 } from '../../src/schemas/openfaas.ts'
 
@@ -33,40 +31,38 @@ export {
 // read back and a nil map is not an empty one there.
 export const FunctionDeployment = z.pipe(
   FunctionDeploymentWire,
-  z.transform(({ service, image, namespace, limits, requests, ...optional }) => ({
-    spec: {
-      name: service,
-      image,
-      ...withoutNulls(optional),
-      ...(limits ? { limits: withoutNulls(limits) } : {}),
-      ...(requests ? { requests: withoutNulls(requests) } : {}),
-    },
+  z.transform(({ service, namespace, ...fields }) => ({
+    spec: toSpec({ name: service, ...fields }),
     namespace,
   })),
 )
+
+// The stored form of a deployment is the wire form itself (src/schemas/openfaas.ts), with `service` as
+// `name` and without the namespace, which is the key it is stored under; it is read back through the
+// same checks and the same normalising as a deployment.
+export const FunctionSpec = z.pipe(
+  z.extend(z.omit(FunctionDeploymentWire, { service: true, namespace: true }), { name: dnsLabel }),
+  z.transform(toSpec),
+)
+export type FunctionSpec = z.output<typeof FunctionSpec>
+
+type SpecFields = Omit<FunctionDeploymentWire, 'service' | 'namespace'> & { name: string }
+
+function toSpec({ name, image, limits, requests, ...optional }: SpecFields) {
+  return {
+    name,
+    image,
+    ...withoutNulls(optional),
+    ...(limits ? { limits: withoutNulls(limits) } : {}),
+    ...(requests ? { requests: withoutNulls(requests) } : {}),
+  }
+}
 
 function withoutNulls<T extends object>(fields: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value != null)) as {
     [K in keyof T]?: Exclude<T[K], null | undefined>
   }
 }
-
-// The stored form of a deployment: what FunctionDeployment normalises to, minus the namespace, which
-// is the key it is stored under.
-export const FunctionSpec = z.object({
-  name: dnsLabel,
-  image: z.string().check(z.minLength(1)),
-  envProcess: z.optional(z.string()),
-  envVars: z.optional(stringMap),
-  constraints: z.optional(z.array(z.string())),
-  secrets: z.optional(z.array(secretName)),
-  labels: z.optional(stringMap),
-  annotations: z.optional(stringMap),
-  limits: z.optional(FunctionResources),
-  requests: z.optional(FunctionResources),
-  readOnlyRootFilesystem: z.optional(z.boolean()),
-})
-export type FunctionSpec = z.infer<typeof FunctionSpec>
 
 // One machine runs every replica as local processes; more than this is a typo, not a plan.
 export const ScaleServiceRequest = z.extend(ScaleServiceRequestWire, {
