@@ -11,6 +11,7 @@ export default defineConfig({
       'test/loop/**/*.test.ts',
       'test/ui/**/*.test.ts',
       'test/isolates/**/*.test.ts',
+      'test/layout/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 30_000,

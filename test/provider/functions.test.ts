@@ -60,7 +60,7 @@ describe('function lifecycle', () => {
     })
     expect(res.status, res.text).toBe(202)
     const fn = await status(p, 'gostyle')
-    // labels holds only the provider's own faas_function label (see status-echo.test.ts).
+    // labels holds only the provider's own faas_function label (see test/provider/status-echo.test.ts).
     expect(fn.labels).toEqual({ faas_function: 'gostyle' })
     for (const field of ['envVars', 'annotations', 'secrets', 'constraints', 'limits', 'requests']) {
       expect(fn, field).not.toHaveProperty(field)

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { gateway, gatewayWith, release, tag } from './helpers'
 
 describe('provider faults', () => {
-  // An unreachable provider (502) is tested on the production bundle in test/raw/faults.test.ts:
+  // An unreachable provider (502) is tested on the production bundle in test/faults/provider.test.ts:
   // workerd logs every refused connection, which would bury a real failure in this suite's output.
   it('answers 504 when the provider is slower than UPSTREAM_TIMEOUT', async () => {
     const res = await gatewayWith({ UPSTREAM_TIMEOUT: '200ms' }, '/function/slow?ms=3000')

@@ -138,7 +138,8 @@ describe('/system/scale-function/{name}', () => {
     expect(JSON.parse(req?.body ?? '')).toEqual({ serviceName: 'echo', replicas: 20 })
   })
 
-  // With scale from zero on, 0 is a drain, made later by the function's object (test/worker/drain.test.ts).
+  // With scale from zero on, 0 is a drain, made later by the function's object
+  // (test/worker/scale-from-zero.test.ts, test/isolates/drain.test.ts).
   it.each([0, 1, 5, 20])('scales to %i replicas', async (replicas) => {
     const t = tag()
     const res = await gatewayWith(
