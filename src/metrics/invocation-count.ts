@@ -2,6 +2,7 @@ import * as z from 'zod/mini'
 import type { Config } from '../config'
 import type { Bindings } from '../env'
 import { invalidAnswer } from '../forward/provider-api'
+import { functionKey, functionRef } from '../function-ref'
 import { plainText } from '../http/responses'
 import { invocationCount, readCounts } from './read'
 
@@ -42,7 +43,10 @@ export async function withInvocationCounts(
   }
   // The parsed copy is only a check: filling the caller's own value keeps every field as sent.
   const fill = (s: Status) => {
-    s.invocationCount = invocationCount(counts, `${s.name}.${s.namespace || config.defaultNamespace}`)
+    s.invocationCount = invocationCount(
+      counts,
+      functionKey(functionRef(config, { name: s.name, namespace: s.namespace || undefined })),
+    )
   }
   if (answer.list) (value as Status[]).forEach(fill)
   else fill(value as Status)

@@ -1,7 +1,7 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
 import { listFunctions, listNamespaces } from '../forward/provider-api'
-import { parseFunctionKey } from '../function-ref'
+import { functionKey, parseFunctionKey } from '../function-ref'
 import { stateOf } from './objects'
 
 /** One function's replicas as the provider last reported them, for the gauges and the scalers. */
@@ -43,7 +43,7 @@ export async function syncReplicas(
     }
     listed.add(namespace)
     for (const status of list) {
-      const key = `${status.name}.${status.namespace ?? namespace}`
+      const key = functionKey({ name: status.name, namespace: status.namespace ?? namespace })
       const replicas = {
         replicas: status.replicas ?? 0,
         available: status.availableReplicas ?? 0,
