@@ -66,7 +66,7 @@ describe('every path a doc or test names exists', () => {
     it(`${kind} name only files that exist`, () => {
       const missing = files.flatMap((file) =>
         namedPaths(readFileSync(join(repo, file), 'utf8'), file.endsWith('README.md') && file.includes('/'))
-          // A README may name a path from its own folder (ui/README.md's src/…) or from the repository's top.
+          // A README may name a path from its own folder or from the repository's top.
           .filter((path) => !existsSync(join(repo, path)) && !existsSync(join(repo, dirname(file), path)))
           .filter((path) => !ignored(path))
           .map((path) => `${file}: ${path}`),

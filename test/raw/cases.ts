@@ -130,6 +130,26 @@ function text(r: RawCase) {
   return `${lines.join('\r\n')}\r\n\r\n${r.body ?? ''}`
 }
 
+/**
+ * What the cases came to, counted across a run: the checks hold only in some cases each (something
+ * reached the provider, or it did not), so a run must show that each kind came up.
+ */
+export type Outcomes = {
+  /** Cases whose invocation reached the provider, inside the function it names. */
+  forwarded: number
+  /** Cases answered 4xx with nothing of theirs reaching the provider. */
+  refused: number
+  /** Of those, the ones refused with 401 (counted with auth on only). */
+  unauthorized: number
+}
+export const noOutcomes = (): Outcomes => ({ forwarded: 0, refused: 0, unauthorized: 0 })
+
+/** Each kind named made at least 1% of the cases: far below what a run yields (the callers say how far). */
+export function expectEachMet(outcomes: Outcomes, cases: number, kinds: (keyof Outcomes)[]): void {
+  for (const kind of kinds)
+    expect(outcomes[kind], `${kind} cases of ${cases}`).toBeGreaterThanOrEqual(cases / 100)
+}
+
 const OWN_LOOKUP = /^\/system\/(?:function\/[a-z0-9-]+\?namespace=[a-z0-9-]+|scale-function\/[a-z0-9-]+)$/
 
 export type CheckOptions = {
@@ -141,12 +161,15 @@ export type CheckOptions = {
    * the proxy itself answers 500 to a Host it cannot parse.
    */
   behindDevProxy?: boolean
+  /** Counts what each case came to. */
+  outcomes?: Outcomes
 }
 
 /**
  * Sends one case. The gateway never answers 500 for it; with auth on (and no
  * credentials) nothing but invocations and the health check reaches the
- * provider; an invocation reaches only the function it names.
+ * provider; an invocation reaches only the function it names. What the case
+ * came to is counted in `options.outcomes`, when given.
  */
 export async function checkCase(
   gw: Pick<RawGateway, 'port' | 'upstream'>,
@@ -160,6 +183,8 @@ export async function checkCase(
   if (proxyRefusedHost) expect(reachedAll).toEqual([])
   // The gateway never blames itself for a client's request.
   else expect(response.status, `${r.method} ${r.target} (Host ${r.host})`).not.toBe(500)
+  let forwarded = false
+  let reachedAny = false
   for (const reached of reachedAll) {
     // Its own calls: the health check, the replica sync, and status reads, which a background refresh
     // for a function invoked by an earlier case may make while this one is in flight.
@@ -172,10 +197,22 @@ export async function checkCase(
       const invoked = invokedSegment(r.target)
       if (invoked !== undefined && isOwnLookup(reached.target, invoked)) continue
     }
+    reachedAny = true
     const segment = invokedSegment(options.behindDevProxy ? reached.target : r.target)
     // Without credentials only invocations get through; with auth off, management calls may too.
     if (segment === undefined) expect(options.authOn, what).toBe(false)
     // An invocation reaches only the function the caller named, resolved any way a server might.
-    else expect(staysInside(reached.target, segment), what).toBe(true)
+    else {
+      expect(staysInside(reached.target, segment), what).toBe(true)
+      forwarded = true
+    }
+  }
+  const counts = options.outcomes
+  if (!counts) return
+  if (forwarded) counts.forwarded++
+  const status = response.status ?? 0
+  if (!reachedAny && status >= 400 && status < 500) {
+    counts.refused++
+    if (options.authOn && status === 401) counts.unauthorized++
   }
 }

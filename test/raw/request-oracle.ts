@@ -66,14 +66,46 @@ type Sent = { request: HostileRequest; authOn: boolean }
 
 const KNOWN_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'PROPFIND', 'TRACE']
 
+/**
+ * How often each check above had something to check, counted across a run: most hold only for some
+ * requests (the ones that reached the provider, or were too large, or unauthenticated), so a run must
+ * show that each kind came up.
+ */
+export type Outcomes = {
+  /** Requests that reached the provider inside the function they invoke. */
+  invoked: number
+  /** Management calls forwarded to /system/: with credentials, when auth is on. */
+  managed: number
+  /** Guarded routes answered, and refused, without credentials (counted with auth on only). */
+  guardedRefused: number
+  /** Management bodies over the limit, answered (and so refused whole). */
+  overLimit: number
+  /** Methods workerd does not know, answered. */
+  unknownMethod: number
+  /** Request targets past workerd's limit. */
+  oversizeUrl: number
+  /** Request heads past workerd's limit. */
+  oversizeHead: number
+}
+
 export type Oracle = {
   /** Sends one case and checks it, and whatever reached the provider since the last check. */
   check(request: HostileRequest): Promise<void>
   cases(): number
+  outcomes(): Outcomes
 }
 
 export function oracle(gw: Pick<RawGateway, 'port' | 'upstream'>, authOn: boolean): Oracle {
   const sent: Sent[] = []
+  const counts: Outcomes = {
+    invoked: 0,
+    managed: 0,
+    guardedRefused: 0,
+    overLimit: 0,
+    unknownMethod: 0,
+    oversizeUrl: 0,
+    oversizeHead: 0,
+  }
 
   /** One request that reached the provider, judged against the case that caused it. */
   function judge(reached: Received): void {
@@ -90,16 +122,22 @@ export function oracle(gw: Pick<RawGateway, 'port' | 'upstream'>, authOn: boolea
     expect(request.oversize, `past workerd's limits, yet ${what}`).toBeUndefined()
     const invoked = invokedSegment(target)
     // An invocation reaches only the function the caller named, resolved any way a server might.
-    if (invoked !== undefined) return void expect(staysInside(reached.target, invoked), what).toBe(true)
+    if (invoked !== undefined) {
+      expect(staysInside(reached.target, invoked), what).toBe(true)
+      counts.invoked++
+      return
+    }
     // Anything else is a management call: only with credentials when they are asked for, only to /system/.
     expect(!authOn || authenticated(request), `unauthenticated: ${what}`).toBe(true)
     expect(isManagementCall(reached.target), what).toBe(true)
     // All or nothing: a management body over the limit is never forwarded, not even in part.
     expect(reached.body.length, what).toBeLessThanOrEqual(MANAGEMENT_BODY_LIMIT)
+    counts.managed++
   }
 
   return {
     cases: () => sent.length,
+    outcomes: () => ({ ...counts }),
     async check(request) {
       const tag = sent.length
       sent.push({ request, authOn })
@@ -115,22 +153,31 @@ export function oracle(gw: Pick<RawGateway, 'port' | 'upstream'>, authOn: boolea
       if (!request.body && request.oversize === undefined) expect(response.status, label).toBeDefined()
       // workerd's own limits: refused before the gateway runs (400 when workerd finds the head malformed
       // first, and then the megabyte it did not read may reset the connection under its answer).
-      if (request.oversize === 'url') expect([400, 414, undefined], label).toContain(response.status)
-      if (request.oversize === 'head') expect([400, 431, undefined], label).toContain(response.status)
+      if (request.oversize === 'url') {
+        expect([400, 414, undefined], label).toContain(response.status)
+        counts.oversizeUrl++
+      }
+      if (request.oversize === 'head') {
+        expect([400, 431, undefined], label).toContain(response.status)
+        counts.oversizeHead++
+      }
       // A method workerd does not know (methods are case-sensitive) is refused by workerd itself.
       if (!KNOWN_METHODS.includes(request.method) && response.status !== undefined && !request.oversize) {
         expect([400, 501], label).toContain(response.status)
+        counts.unknownMethod++
       }
       if (size > MANAGEMENT_BODY_LIMIT && target.startsWith('/system/') && response.status !== undefined) {
         // Refused whole: 413 by size, 400 when it is malformed first or breaks off, 401 without credentials,
         // 501 for a method workerd does not know.
         expect([400, 401, 413, 414, 431, 501], label).toContain(response.status)
+        counts.overLimit++
       }
       const guarded = /^\/(?:system\/|ui)/.test(target)
       if (authOn && guarded && !authenticated(request) && response.status !== undefined) {
         expect(response.status >= 200 && response.status < 400, `unauthenticated 2xx/3xx: ${label}`).toBe(
           false,
         )
+        counts.guardedRefused++
       }
       // Everything that reached the provider since the last case, this one's and any late ones.
       for (const reached of gw.upstream.received.splice(0)) judge(reached)

@@ -173,6 +173,8 @@ async function runRound(name: string, callbackUrl: string, r: Round, all: Sent[]
     }
   await new Promise((resolve) => setTimeout(resolve, 5))
   const batch = others.flatMap((c) => (c.plan.duplicate ? [c.message, c.message] : [c.message]))
+  // Counted here, not with the rest below: a ghost is delivered alone, so its plan's duplicate does nothing.
+  seen.duplicate += others.filter((c) => c.plan.duplicate).length
   await deliverAll(batch)
   for (const g of ghosts) {
     seen.ghost++
@@ -183,7 +185,6 @@ async function runRound(name: string, callbackUrl: string, r: Round, all: Sent[]
   for (const c of calls) {
     if (c.plan.failRuns > 0) seen.failed++
     if (c.plan.large) seen.large++
-    if (c.plan.duplicate) seen.duplicate++
     if (c.plan.redelivered) seen.redelivered++
   }
   if (r.restart) {

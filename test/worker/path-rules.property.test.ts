@@ -37,8 +37,36 @@ const piece = fc.constantFrom(
   '%73ystem',
   'system.',
 )
-const path = fc.array(piece, { minLength: 1, maxLength: 10 }).map((parts) => `/${parts.join('')}`)
+// One path in three starts at a route that is public, so tricks appended to an invocation (public, or
+// only looking it) come up often: from the root alone, 12 to 24 paths in 5,000 were public and none of 150
+// was forwarded.
+const start = fc.oneof(
+  { weight: 2, arbitrary: fc.constant('/') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '/function/echo/',
+      '/function/echo',
+      '/function/echo.openfaas-fn/',
+      '/async-function/echo/',
+      '/healthz',
+    ),
+  },
+)
+const path = fc
+  .tuple(start, fc.array(piece, { minLength: 1, maxLength: 10 }))
+  .map(([from, parts]) => from + parts.join(''))
 const AUTH = { BASIC_AUTH: 'true', BASIC_AUTH_USER: 'admin', BASIC_AUTH_PASSWORD: 'pw' }
+
+/**
+ * A property that asserts only in some cases proves nothing if those cases never came up: each kind of
+ * case counted must have made at least 1% of the runs (the floors below are well under what was measured).
+ */
+function expectEachMet(seen: Record<string, number>, runs: number): void {
+  for (const [kind, count] of Object.entries(seen)) {
+    expect(count, `${kind} cases of ${runs}`).toBeGreaterThanOrEqual(Math.ceil(runs / 100))
+  }
+}
 
 describe('public paths, by property', () => {
   // An oracle independent of the implementation: decode fully, then let the WHATWG URL parser resolve it.
@@ -54,27 +82,37 @@ describe('public paths, by property', () => {
   }
 
   it('never calls a path public whose normalised form reaches /system or /ui', () => {
+    // Measured: about 1,070 public paths in 5,000, the rest not.
+    const seen = { public: 0, guarded: 0 }
     fc.assert(
       fc.property(path, (p) => {
         const url = `http://gateway.test${p}`
-        if (isPublicPath(url)) expect(reachesGuarded(url)).toBe(false)
+        if (!isPublicPath(url)) return void seen.guarded++
+        seen.public++
+        expect(reachesGuarded(url)).toBe(false)
       }),
       { numRuns: 5000 },
     )
+    expectEachMet(seen, 5000)
   })
 
   it('never forwards an unauthenticated request for a generated path to /system on the provider', async () => {
+    // Measured in 150 runs: 33 to 36 not refused with 401, 13 to 22 forwarded.
+    const seen = { notRefused: 0, forwarded: 0 }
     await fc.assert(
       fc.asyncProperty(path, async (p) => {
         const t = tag()
         const res = await gatewayWith(AUTH, p, { headers: t.headers })
         const forwarded = await received(t.id)
+        if (forwarded.length > 0) seen.forwarded++
         if (res.status !== 401) {
+          seen.notRefused++
           for (const r of forwarded) expect(r.url.startsWith('/function/') || r.url === '/healthz').toBe(true)
         }
       }),
       { numRuns: 150 },
     )
+    expectEachMet(seen, 150)
   })
 })
 
@@ -128,14 +166,19 @@ describe('function paths, by property', () => {
   )
 
   it('answers 404 exactly for the names that could not have been deployed', () => {
+    // Measured: 107 to 121 deployable segments in 2,000, the rest not.
+    const seen = { deployable: 0, undeployable: 0 }
     fc.assert(
       fc.property(segment, rest, (s, r) => {
         const restPath = r && !r.startsWith('/') ? `/${r}` : r
         const target = parseFunctionTarget(`http://gw.test/function/${s}${restPath}`, '/function/')
-        expect('status' in target ? target.status : 'found').toBe(deployable(s) ? 'found' : 404)
+        const found = deployable(s)
+        seen[found ? 'deployable' : 'undeployable']++
+        expect('status' in target ? target.status : 'found').toBe(found ? 'found' : 404)
       }),
       { numRuns: 2000 },
     )
+    expectEachMet(seen, 2000)
   })
 
   it('treats dot segments and an empty name as no such function', () => {
