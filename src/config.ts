@@ -26,49 +26,50 @@ const providerUrl = z.pipe(
 /** A base path is allowed (a provider behind a path prefix); its trailing slash is dropped once here. */
 const withoutTrailingSlash = (url: URL) => url.href.replace(/\/+$/, '')
 
-const duration = z.pipe(
-  z.string(),
-  z.transform((raw, ctx) => {
-    const ms = parseDuration(raw)
-    if (ms === undefined || ms <= 0) {
-      ctx.issues.push({
-        code: 'custom',
-        message: `"${raw}" is not a positive duration (e.g. 60s, 1m30s, 500ms, 60)`,
-        input: raw,
-      })
+/** A setting that `read` turns into its value, or refuses with undefined: `"<raw>" is not <expected>`. */
+function setting<T>(read: (raw: string) => T | undefined, expected: string) {
+  return z.pipe(
+    z.string(),
+    z.transform((raw, ctx) => {
+      const value = read(raw)
+      if (value !== undefined) return value
+      ctx.issues.push({ code: 'custom', message: `"${raw}" is not ${expected}`, input: raw })
       return z.NEVER
-    }
-    return ms
-  }),
+    }),
+  )
+}
+
+/** A comma-separated list; the first entry that is not `valid` is refused: `"<entry>" is not <expected>`. */
+function listSetting(
+  normalise: (entry: string) => string,
+  valid: (entry: string) => boolean,
+  expected: string,
+) {
+  return z.pipe(
+    z.string(),
+    z.transform((raw, ctx) => {
+      const list = raw.split(',').map(normalise).filter(Boolean)
+      const bad = list.find((entry) => !valid(entry))
+      if (bad === undefined) return list
+      ctx.issues.push({ code: 'custom', message: `"${bad}" is not ${expected}`, input: raw })
+      return z.NEVER
+    }),
+  )
+}
+
+const positive = (n: number | undefined) => (n !== undefined && n > 0 ? n : undefined)
+
+const duration = setting(
+  (raw) => positive(parseDuration(raw)),
+  'a positive duration (e.g. 60s, 1m30s, 500ms, 60)',
 )
 
 /** A duration that may be 0, for windows where "none" is a meaningful choice. */
-const durationOrZero = z.pipe(
-  z.string(),
-  z.transform((raw, ctx) => {
-    const ms = parseDuration(raw)
-    if (ms === undefined) {
-      ctx.issues.push({
-        code: 'custom',
-        message: `"${raw}" is not a duration (e.g. 60s, 1m30s, 0s)`,
-        input: raw,
-      })
-      return z.NEVER
-    }
-    return ms
-  }),
-)
+const durationOrZero = setting(parseDuration, 'a duration (e.g. 60s, 1m30s, 0s)')
 
-const positiveNumber = z.pipe(
-  z.string(),
-  z.transform((raw, ctx) => {
-    const value = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(raw) ? Number(raw) : Number.NaN
-    if (!(value > 0)) {
-      ctx.issues.push({ code: 'custom', message: `"${raw}" is not a number above 0`, input: raw })
-      return z.NEVER
-    }
-    return value
-  }),
+const positiveNumber = setting(
+  (raw) => positive(/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(raw) ? Number(raw) : undefined),
+  'a number above 0',
 )
 
 const bool = z.pipe(
@@ -76,87 +77,36 @@ const bool = z.pipe(
   z.transform((v) => v === 'true' || v === '1'),
 )
 
-const origins = z.pipe(
-  z.string(),
-  z.transform((raw, ctx) => {
-    const list = raw
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-    for (const origin of list) {
-      if (origin === '*') continue
-      if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-        ctx.issues.push({
-          code: 'custom',
-          message: `"${origin}" is not an origin like https://example.com`,
-          input: raw,
-        })
-        return z.NEVER
-      }
-    }
-    return list
-  }),
+const origins = listSetting(
+  (s) => s.trim(),
+  (origin) => origin === '*' || (URL.canParse(origin) && new URL(origin).origin === origin),
+  'an origin like https://example.com',
 )
 
 const optionalSecret = z.optional(z.string())
 
-const byteSize = z.pipe(
-  z.string(),
-  z.transform((raw, ctx) => {
-    const bytes = parseByteSize(raw)
-    if (bytes === undefined || bytes <= 0) {
-      ctx.issues.push({
-        code: 'custom',
-        message: `"${raw}" is not a positive size (e.g. 10MiB, 512KB, 1048576)`,
-        input: raw,
-      })
-      return z.NEVER
-    }
-    return bytes
-  }),
+const byteSize = setting(
+  (raw) => positive(parseByteSize(raw)),
+  'a positive size (e.g. 10MiB, 512KB, 1048576)',
 )
 
 // Each call may take this many function runs plus as many callback deliveries; both must fit under
 // the queue's own max_retries (100), which would otherwise dead-letter the message first.
 export const MAX_ATTEMPTS_LIMIT = 40
 
-const attempts = z.pipe(
-  z.string(),
-  z.transform((raw, ctx) => {
-    const n = Number(raw.trim())
-    if (!/^\d+$/.test(raw.trim()) || n < 1 || n > MAX_ATTEMPTS_LIMIT) {
-      ctx.issues.push({
-        code: 'custom',
-        message: `"${raw}" is not a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}`,
-        input: raw,
-      })
-      return z.NEVER
-    }
-    return n
-  }),
-)
+const attempts = setting((raw) => {
+  const n = Number(raw.trim())
+  return /^\d+$/.test(raw.trim()) && n >= 1 && n <= MAX_ATTEMPTS_LIMIT ? n : undefined
+}, `a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}`)
 
 /** `api.example.com` matches that host only; `*.example.com` any host below it (not itself). */
-const hosts = z.pipe(
-  z.string(),
-  z.transform((raw, ctx) => {
-    const list = raw
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean)
-    for (const entry of list) {
-      const host = entry.startsWith('*.') ? entry.slice(2) : entry
-      if (!URL.canParse(`http://${host}/`) || new URL(`http://${host}/`).hostname !== host) {
-        ctx.issues.push({
-          code: 'custom',
-          message: `"${entry}" is not a host name like api.example.com or *.example.com`,
-          input: raw,
-        })
-        return z.NEVER
-      }
-    }
-    return list
-  }),
+const hosts = listSetting(
+  (s) => s.trim().toLowerCase(),
+  (entry) => {
+    const host = entry.startsWith('*.') ? entry.slice(2) : entry
+    return URL.canParse(`http://${host}/`) && new URL(`http://${host}/`).hostname === host
+  },
+  'a host name like api.example.com or *.example.com',
 )
 
 // Short keys make forgeable signatures; 32 characters is what `openssl rand -hex 16` prints.
