@@ -3,6 +3,7 @@ import type { Bindings } from '../env'
 import { parseFunctionKey } from '../function-ref'
 import type { Counts } from '../metrics/batch'
 import { scaleLabels } from './labels'
+import { stateOf } from './objects'
 import { type Evaluation, type FunctionScaling, type Plan, plan, settingsOf } from './plan'
 import { setReplicas } from './set-replicas'
 import type { Replicas } from './sync'
@@ -83,7 +84,7 @@ async function readinessCalls(
   await Promise.all(
     watched.map(async ([key]) => {
       try {
-        calls[key] = (await env.FUNCTION_STATE.get(env.FUNCTION_STATE.idFromName(key)).stats()).calls
+        calls[key] = (await stateOf(env, key).stats()).calls
       } catch (error) {
         calls[key] = 'unreachable'
         console.warn(`idler: ${key}: cannot ask its state object, not idling it yet:`, String(error))
