@@ -16,8 +16,12 @@ export function startWorkerd(options: {
   args?: string[]
   pollMs?: number
   storageDir?: string
+  /** Gateway Workers sharing the Durable Objects, each its own isolate on its own port (default 1). */
+  gateways?: number
 }): Promise<{
   url: string
+  /** One per gateway; `url` is the first. */
+  urls: string[]
   port: number
   pid: number | undefined
   spawnedAt: number

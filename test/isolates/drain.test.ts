@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildBundle, startWorkerd } from '../../scripts/production-worker.mjs'
+import { type Fleet, sleep, startFleet, until } from './fleet'
 import { type ModelledProvider, modelledProvider } from './modelled-provider'
 
 // Drain before zero, where it matters: three gateway Workers, each its own
@@ -17,7 +17,7 @@ const RUN_LIMIT_MS = 150_000
 const CYCLE_LIMIT_MS = 15_000
 
 let provider: ModelledProvider
-let gateway: Awaited<ReturnType<typeof startWorkerd>>
+let gateway: Fleet
 
 beforeAll(async () => {
   provider = await modelledProvider({
@@ -27,17 +27,13 @@ beforeAll(async () => {
     coldStartMs: 150,
     workMs: 20,
   })
-  gateway = await startWorkerd({
-    bundleDir: buildBundle(),
-    gateways: GATEWAYS,
-    vars: {
-      FUNCTIONS_PROVIDER_URL: provider.url,
-      REPLICA_CACHE_TTL: '100ms',
-      SCALE_FROM_ZERO_POLL: '25ms',
-      SCALE_FROM_ZERO_TIMEOUT: '20s',
-      UPSTREAM_TIMEOUT: '10s',
-      SYNC_INTERVAL: '1s',
-    },
+  gateway = await startFleet(GATEWAYS, {
+    FUNCTIONS_PROVIDER_URL: provider.url,
+    REPLICA_CACHE_TTL: '100ms',
+    SCALE_FROM_ZERO_POLL: '25ms',
+    SCALE_FROM_ZERO_TIMEOUT: '20s',
+    UPSTREAM_TIMEOUT: '10s',
+    SYNC_INTERVAL: '1s',
   })
 }, 120_000)
 
@@ -61,17 +57,6 @@ async function client(url: string, id: string, stop: { now: boolean }, outcomes:
       outcomes.push({ status: 0, ok: false, detail: `${body}: ${error}` })
     }
   }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until(condition: () => boolean, limitMs: number): Promise<boolean> {
-  const deadline = Date.now() + limitMs
-  while (!condition()) {
-    if (Date.now() > deadline) return false
-    await sleep(20)
-  }
-  return true
 }
 
 describe('drain before zero, over several isolates', () => {
@@ -99,12 +84,14 @@ describe('drain before zero, over several isolates', () => {
         const scaledDown = await until(
           () => provider.scales.filter((s) => s.replicas === 0).length > zeros,
           CYCLE_LIMIT_MS,
+          20,
         )
         expect(scaledDown, `cycle ${cycles}: the drain never scaled the function to 0`).toBe(true)
         // The calls waiting meanwhile wake it: one scale-up, then it serves again.
         const woken = await until(
           () => provider.scales.filter((s) => s.replicas > 0).length > wakes && provider.available() > 0,
           CYCLE_LIMIT_MS,
+          20,
         )
         expect(woken, `cycle ${cycles}: the calls never woke the function`).toBe(true)
         await sleep(200)
