@@ -28,7 +28,17 @@ export function load({ url, body, connections, seconds, headers = {} }) {
         const wallS = (performance.now() - started) / 1000
         const sorted = latencies.subarray(0, Math.min(ok, MAX_SAMPLES)).sort()
         const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
-        resolve({ requests: ok, failed, errors, wallS, rps: ok / wallS, p50: at(0.5), p99: at(0.99) })
+        // `latencies`: every sampled latency in ms, sorted, for callers that merge runs.
+        resolve({
+          requests: ok,
+          failed,
+          errors,
+          wallS,
+          rps: ok / wallS,
+          p50: at(0.5),
+          p99: at(0.99),
+          latencies: sorted,
+        })
       },
     )
     instance.on('response', (_client, status, _bytes, ms) => {

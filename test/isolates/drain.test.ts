@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Fleet, sleep, startFleet, until } from './fleet'
-import { type ModelledProvider, modelledProvider } from './modelled-provider'
+import { type Fleet, sleep, startFleet, until } from './fleet.ts'
+import { type ModelledProvider, modelledProvider } from './modelled-provider.ts'
 
 // Drain before zero, where it matters: three gateway Workers, each its own
 // isolate with its own replica cache, sharing one set of Durable Objects (the

@@ -1,5 +1,5 @@
 import { startWorkerd } from '../../scripts/production-worker.mjs'
-import { productionBundle } from '../raw/harness'
+import { productionBundle } from '../raw/harness.ts'
 
 // A fleet of gateway Workers, each its own isolate on its own socket, sharing one set of Durable Objects:
 // the production bundle served by workerd (scripts/production-worker.mjs), as Cloudflare runs one script

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { counterTotal, type Fleet, spread, startFleet, until } from './fleet'
-import { type ModelledProvider, modelledProvider } from './modelled-provider'
+import { counterTotal, type Fleet, spread, startFleet, until } from './fleet.ts'
+import { type ModelledProvider, modelledProvider } from './modelled-provider.ts'
 
 // The global guarantees where they matter: three gateway Workers, each its own isolate with its own
 // replica cache and metrics buffer, sharing one set of Durable Objects. Every load here is spread over

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGatewayProcesses } from '../../scripts/gateway-processes.mjs'
-import { productionBundle } from '../raw/harness'
-import { counterTotal, sleep, spread, until } from './fleet'
-import { type ModelledProvider, modelledProvider } from './modelled-provider'
+import { productionBundle } from '../raw/harness.ts'
+import { counterTotal, sleep, spread, until } from './fleet.ts'
+import { type ModelledProvider, modelledProvider } from './modelled-provider.ts'
 
 // A gateway process killed mid-load (SIGKILL: no flush, no goodbye), as a data centre loses a machine.
 // Three processes, each its own workerd: the first hosts the Durable Objects, the other two bind to them
