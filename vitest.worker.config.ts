@@ -16,6 +16,9 @@ export default defineConfig({
           DEV_PROVIDER_SECRETS_MODE: inject('devProviderSecretsMode'),
           CALLBACK_RECEIVER_URL: inject('callbackUrl'),
           CALLBACK_SIGNING_KEY: inject('callbackSigningKey'),
+          // An OpenID provider on loopback (test/upstream/identity.ts), for the scoped-access tests.
+          IDENTITY_URL: inject('identityUrl'),
+          IDENTITY_KEYS: inject('identityKeys'),
           // Retries within a second, not the production 10 s to 2 min.
           ASYNC_RETRY_INITIAL: '1s',
           ASYNC_RETRY_MAX_WAIT: '1s',

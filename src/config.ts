@@ -1,6 +1,7 @@
 import * as z from 'zod/mini'
 import { parseByteSize } from './byte-size'
 import { parseDuration } from './duration'
+import { Policies } from './schemas/access'
 import { describeIssues } from './schemas/issues'
 import { dnsLabel } from './schemas/openfaas'
 
@@ -164,6 +165,14 @@ const schema = z.pipe(
       CALLBACK_ALLOWED_HOSTS: z._default(hosts, []),
       CALLBACK_SIGNING_KEY: signingKey,
       CALLBACK_TIMEOUT: z._default(duration, 30_000),
+      AUTH_JWT_ISSUER: z.optional(z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })),
+      AUTH_JWT_AUDIENCE: z.optional(z.string()),
+      AUTH_JWKS_URL: z.optional(z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })),
+      AUTH_POLICIES: z.optional(Policies),
+      AUTH_INVOCATIONS: z._default(
+        z.enum(['open', 'required'], { error: 'must be open or required' }),
+        'open',
+      ),
     })
     .check(
       z.superRefine((env, ctx) => {
@@ -175,6 +184,19 @@ const schema = z.pipe(
         // Basic auth joins user and password with the first ":", so a user containing one could never log in.
         if (env.BASIC_AUTH_USER?.includes(':'))
           ctx.addIssue({ code: 'custom', path: ['BASIC_AUTH_USER'], message: 'must not contain ":"' })
+      }),
+      z.superRefine((env, ctx) => {
+        // A token is only as scoped as its issuer and audience: both or neither.
+        if (env.AUTH_JWT_ISSUER && !env.AUTH_JWT_AUDIENCE)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['AUTH_JWT_AUDIENCE'],
+            message: 'is required with AUTH_JWT_ISSUER',
+          })
+        if (!env.AUTH_JWT_ISSUER)
+          for (const key of ['AUTH_JWT_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH_POLICIES'] as const)
+            if (env[key] !== undefined)
+              ctx.addIssue({ code: 'custom', path: [key], message: 'needs AUTH_JWT_ISSUER: JWT auth is off' })
       }),
       z.superRefine((env, ctx) => {
         if (env.ASYNC_RETRY_MAX_WAIT < env.ASYNC_RETRY_INITIAL)
@@ -220,6 +242,16 @@ const schema = z.pipe(
       signingKey: env.CALLBACK_SIGNING_KEY,
       callbackTimeoutMs: env.CALLBACK_TIMEOUT,
     },
+    jwt:
+      env.AUTH_JWT_ISSUER && env.AUTH_JWT_AUDIENCE
+        ? {
+            issuer: env.AUTH_JWT_ISSUER,
+            audience: env.AUTH_JWT_AUDIENCE,
+            jwksUrl: env.AUTH_JWKS_URL,
+            roles: env.AUTH_POLICIES?.roles ?? [],
+            invocations: env.AUTH_INVOCATIONS,
+          }
+        : undefined,
     credentials:
       env.BASIC_AUTH && env.BASIC_AUTH_USER && env.BASIC_AUTH_PASSWORD
         ? {

@@ -1,4 +1,5 @@
 import type { Config } from './config'
+import type { Principal } from './schemas/access'
 
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot see them. */
 export type Bindings = Env & {
@@ -12,5 +13,7 @@ export type AppEnv = {
   Bindings: Bindings
   Variables: {
     config: Config
+    /** The caller, once basic or JWT auth let it in on a guarded route; unset with both off. */
+    principal: Principal | undefined
   }
 }

@@ -23,7 +23,7 @@ export async function withInvocationCounts(
   env: Bindings,
   config: Config,
   response: Response,
-  answer: { call: string; list: boolean },
+  answer: { call: string; list: boolean; keep?: (status: { name: string; namespace: string }) => boolean },
 ): Promise<Response> {
   if (!response.ok) return response
   // A body that breaks off while it is read is as unusable as one that does not parse.
@@ -34,12 +34,16 @@ export async function withInvocationCounts(
   } catch {}
   const statuses = (answer.list ? List : Status).safeParse(value)
   if (!statuses.success) return plainText(502, invalidAnswer(answer.call))
+  const keep = answer.keep
+  // A list is cut to what the caller may see (scoped access) before anything else is done with it.
+  if (answer.list && keep)
+    value = (value as Status[]).filter((s) => keep({ name: s.name, namespace: s.namespace ?? '' }))
   let counts: Awaited<ReturnType<typeof readCounts>>['counts']
   try {
     ;({ counts } = await readCounts(env))
   } catch (error) {
     console.warn('invocationCount: cannot read the metrics shards:', String(error))
-    return new Response(text, response)
+    return keep ? answerWith(response, value) : new Response(text, response)
   }
   // The parsed copy is only a check: filling the caller's own value keeps every field as sent.
   const fill = (s: Status) => {
@@ -50,6 +54,10 @@ export async function withInvocationCounts(
   }
   if (answer.list) (value as Status[]).forEach(fill)
   else fill(value as Status)
+  return answerWith(response, value)
+}
+
+function answerWith(response: Response, value: unknown): Response {
   const headers = new Headers(response.headers)
   headers.delete('content-length')
   return new Response(JSON.stringify(value), {

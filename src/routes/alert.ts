@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { authorize } from '../access/authorize'
 import type { AppEnv } from '../env'
 import { functionStatus } from '../forward/provider-api'
 import { functionKey, functionRef, splitFunctionName } from '../function-ref'
@@ -19,6 +20,7 @@ import { AlertRequest, isDnsLabel } from '../schemas/openfaas'
  */
 export const alertRoutes = new Hono<AppEnv>()
   .post('/system/alert', async (c) => {
+    authorize(c, 'System:Admin', '*')
     const { value } = await readJson(c, AlertRequest, 'AlertManager webhook')
     const config = c.get('config')
     const lines: string[] = []

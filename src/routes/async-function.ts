@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { invocationAccess } from '../access/invocation'
 import type { AppEnv } from '../env'
 import { functionKey, functionRef } from '../function-ref'
 import { methodNotAllowed } from '../http/allow'
@@ -19,7 +20,8 @@ const BINDINGS = ['ASYNC_QUEUE', 'ASYNC_DEAD_LETTERS', 'ASYNC_BODIES', 'CALL_LED
 /**
  * Asynchronous invocations: accepted with 202 and an `X-Call-Id` once the
  * call is durably on the queue; the consumer (src/queue) runs it and POSTs
- * the result to `X-Callback-Url`. Never behind basic auth.
+ * the result to `X-Callback-Url`. Never behind basic auth; behind a token
+ * only for functions that ask for one (src/access/invocation.ts).
  */
 export const asyncFunctionRoutes = new Hono<AppEnv>()
   .post('/async-function/*', async function enqueueCall(c) {
@@ -40,19 +42,16 @@ export const asyncFunctionRoutes = new Hono<AppEnv>()
       callback === undefined ? undefined : checkCallbackUrl(callback, config.async.callbackHosts)
     if (checked && 'problem' in checked) return plainText(400, checked.problem)
     const fn = functionRef(config, target)
+    const call = invocationHeaders(c.req.raw)
+    // Checked when the call is accepted: the run, later, carries X-Auth-Subject, never the token.
+    if (config.jwt) {
+      const refused = await invocationAccess(c.env, config, config.jwt, c.req.raw, fn, call.headers)
+      if (refused) return refused
+    }
     const exists = await existence(c.env, config, fn)
     if (exists.kind === 'missing') return noSuchFunction(functionKey(fn))
     if (exists.kind === 'fault') return plainText(exists.status, exists.message)
-    const queued = await enqueue(
-      c.env,
-      config,
-      c.executionCtx,
-      c.req.raw,
-      target,
-      fn,
-      invocationHeaders(c.req.raw),
-      checked?.url,
-    )
+    const queued = await enqueue(c.env, config, c.executionCtx, c.req.raw, target, fn, call, checked?.url)
     if ('status' in queued) return plainText(queued.status, queued.message)
     return new Response(null, { status: 202, headers: { 'x-call-id': queued.callId } })
   })

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { authorize } from '../access/authorize'
 import type { AppEnv } from '../env'
 import { methodNotAllowed } from '../http/allow'
 import { badRequest } from '../http/input'
@@ -15,6 +16,7 @@ const REPLAY = '/system/async/dead-letters/:callId/replay'
 /** Calls given up after their last attempt: listed newest first, and replayed one by one. Behind basic auth. */
 export const deadLettersRoutes = new Hono<AppEnv>()
   .get(LIST, async function list(c) {
+    authorize(c, 'System:Admin', '*')
     if (!c.env.CALL_LEDGER)
       return plainText(503, 'asynchronous invocations are not available: no CALL_LEDGER binding')
     const raw = queryValue(c, 'limit')
@@ -25,6 +27,7 @@ export const deadLettersRoutes = new Hono<AppEnv>()
   })
   .all(LIST, methodNotAllowed('GET'))
   .post(REPLAY, async function replay(c) {
+    authorize(c, 'System:Admin', '*')
     if (!c.env.ASYNC_QUEUE || !c.env.CALL_LEDGER)
       return plainText(
         503,

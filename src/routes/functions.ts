@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { authorize, permitted } from '../access/authorize'
 import type { AppEnv } from '../env'
 import { toProvider } from '../forward/management'
 import { functionRef } from '../function-ref'
@@ -19,33 +20,39 @@ const DELETED = { kind: 'deleted' } as const
  */
 export const functionsRoutes = new Hono<AppEnv>()
   .get('/system/functions', async (c) => {
-    const response = await toProvider(c, '/system/functions', { query: { namespace: namespaceQuery(c) } })
-    return withInvocationCounts(c.env, c.get('config'), response, { call: '/system/functions', list: true })
+    const namespace = namespaceQuery(c)
+    const resolved = namespace ?? c.get('config').defaultNamespace
+    authorize(c, 'Function:Read', resolved)
+    const response = await toProvider(c, '/system/functions', { query: { namespace } })
+    return withInvocationCounts(c.env, c.get('config'), response, {
+      call: '/system/functions',
+      list: true,
+      // A token allowed some functions of a namespace sees those only.
+      keep: (fn) => permitted(c, 'Function:Read', fn.namespace || resolved, fn.name),
+    })
   })
   .on(['POST', 'PUT'], '/system/functions', async (c) => {
     const { value, bytes } = await readJson(c, FunctionDeployment, 'FunctionDeployment')
+    const fn = functionRef(c.get('config'), { name: value.service, namespace: value.namespace })
+    authorize(c, 'Function:Admin', fn.namespace, fn.name)
     const response = await toProvider(c, '/system/functions', { body: bytes })
-    if (response.ok)
-      await changed(
-        c.env,
-        functionRef(c.get('config'), { name: value.service, namespace: value.namespace }),
-        DEPLOYED,
-      )
+    if (response.ok) await changed(c.env, fn, DEPLOYED)
     return response
   })
   .delete('/system/functions', async (c) => {
     const { value, bytes } = await readJson(c, DeleteFunctionRequest, 'DeleteFunctionRequest')
-    const response = await toProvider(c, '/system/functions', { body: bytes })
     const fn = functionRef(c.get('config'), { name: value.functionName, namespace: value.namespace })
+    authorize(c, 'Function:Admin', fn.namespace, fn.name)
+    const response = await toProvider(c, '/system/functions', { body: bytes })
     if (response.ok) await changed(c.env, fn, DELETED)
     return response
   })
   .all('/system/functions', methodNotAllowed('GET', 'POST', 'PUT', 'DELETE'))
   .get('/system/function/:name', async (c) => {
     const name = validName(pathName, c.req.param('name'), 'function name')
-    const response = await toProvider(c, `/system/function/${name}`, {
-      query: { namespace: namespaceQuery(c) },
-    })
+    const namespace = namespaceQuery(c)
+    authorize(c, 'Function:Read', namespace ?? c.get('config').defaultNamespace, name)
+    const response = await toProvider(c, `/system/function/${name}`, { query: { namespace } })
     return withInvocationCounts(c.env, c.get('config'), response, {
       call: `/system/function/${name}`,
       list: false,

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { authorize } from '../access/authorize'
 import type { AppEnv } from '../env'
 import { toProvider } from '../forward/management'
 import { methodNotAllowed } from '../http/allow'
@@ -23,6 +24,7 @@ export const logsRoutes = new Hono<AppEnv>()
     }
     const parsed = LogQuery.safeParse(query, { reportInput: true })
     if (!parsed.success) throw badRequest(`invalid logs query: ${describeIssues(parsed.error)}`)
+    authorize(c, 'Function:Logs', parsed.data.namespace ?? c.get('config').defaultNamespace, parsed.data.name)
     const response = await toProvider(c, '/system/logs', { query })
     // OpenFaaS clients read 501 as "no logs here"; the provider's own words say why (no logs endpoint, or no such function).
     if (response.status === 404 || response.status === 501) {

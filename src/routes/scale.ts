@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { authorize } from '../access/authorize'
 import type { Config } from '../config'
 import type { AppEnv } from '../env'
 import { toProvider } from '../forward/management'
@@ -35,6 +36,7 @@ export const scaleRoutes = new Hono<AppEnv>()
     const namespace = value.namespace || queryNamespace
     const config = c.get('config')
     const fn = functionRef(config, { name, namespace })
+    authorize(c, 'Function:Admin', fn.namespace, fn.name)
     if (value.replicas === 0 && config.scaleFromZero)
       return drained(fn, await setReplicas(c.env, config, fn, 0, 'api'))
     const replicas = await cappedReplicas(config, fn, value.replicas)

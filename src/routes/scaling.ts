@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { permitted } from '../access/authorize'
 import type { AppEnv } from '../env'
 import { methodNotAllowed } from '../http/allow'
 import { replicaSync } from '../scale/objects'
@@ -8,5 +9,10 @@ import { replicaSync } from '../scale/objects'
  * replica sync's last tick. Behind basic auth like every /system route.
  */
 export const scalingRoutes = new Hono<AppEnv>()
-  .get('/system/scaling', async (c) => c.json(await replicaSync(c.env).scaling()))
+  .get('/system/scaling', async (c) => {
+    const report = await replicaSync(c.env).scaling()
+    // Scoped access: a token sees the functions it may read.
+    report.functions = report.functions.filter((f) => permitted(c, 'Function:Read', f.namespace, f.name))
+    return c.json(report)
+  })
   .all('/system/scaling', methodNotAllowed('GET'))

@@ -14,7 +14,7 @@ const LAYERS = [
   ['(app)'],
   ['routes', 'middleware', 'durable'],
   ['queue'],
-  ['invoke'],
+  ['invoke', 'access'],
   ['scale'],
   ['metrics'],
   ['forward'],

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { startProvider } from '../../provider/src/provider.ts'
 import { startCallbacks } from '../upstream/callbacks.ts'
+import { startIdentity } from '../upstream/identity.ts'
 import { startUpstream } from '../upstream/server.ts'
 
 declare module 'vitest' {
@@ -14,6 +15,8 @@ declare module 'vitest' {
     devProviderSecretsMode: string
     callbackUrl: string
     callbackSigningKey: string
+    identityUrl: string
+    identityKeys: string
   }
 }
 
@@ -26,13 +29,17 @@ export default async function setup(project: TestProject) {
   const callbacks = await startCallbacks(signingKey)
   const stateDir = mkdtempSync(join(tmpdir(), 'edgefaas-e2e-'))
   const provider = await startProvider({ port: 0, stateDir, coldStartMs: 50, log: () => {} })
+  const identity = await startIdentity()
   project.provide('upstreamUrl', upstream.url)
   project.provide('devProviderUrl', provider.url)
   project.provide('devProviderSecretsMode', provider.secretsMode)
   project.provide('callbackUrl', callbacks.url)
   project.provide('callbackSigningKey', signingKey)
+  project.provide('identityUrl', identity.url)
+  project.provide('identityKeys', JSON.stringify(identity.keys))
   return async () => {
     await callbacks.close()
+    await identity.close()
     await provider.close()
     rmSync(stateDir, { recursive: true, force: true })
     await new Promise<void>((resolve) => upstream.server.close(() => resolve()))
