@@ -15,6 +15,12 @@ const FETCH_TIMEOUT_MS = 5_000
 const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
 const discovered = new Map<string, Promise<string>>()
 
+// Tokens this isolate verified, until they expire: a client sends the same token call after call, and
+// checking its signature again would cost every call a public-key verification (~130 µs of CPU for RS256).
+// The same string can only carry the same signature, so the answer cannot change before `exp`.
+const verified = new Map<string, { claims: JWTPayload; until: number }>()
+const MAX_VERIFIED = 1_000
+
 function keySet(url: string) {
   let set = keySets.get(url)
   if (!set) {
@@ -54,6 +60,8 @@ export type Verified =
 
 /** Verifies a token's signature, algorithm, issuer, audience and times (with 60 s of leeway). */
 export async function verifyToken(token: string, settings: JwtSettings): Promise<Verified> {
+  const known = verified.get(`${settings.issuer}\n${settings.audience}\n${token}`)
+  if (known && Date.now() < known.until) return { ok: true, claims: known.claims }
   let url: string
   try {
     url = await jwksUrlOf(settings)
@@ -72,12 +80,21 @@ export async function verifyToken(token: string, settings: JwtSettings): Promise
       clockTolerance: LEEWAY_S,
       requiredClaims: ['exp'],
     })
+    // Kept for the same settings only: another issuer or audience (a gateway in the same isolate set up
+    // otherwise) must verify it afresh.
+    remember(`${settings.issuer}\n${settings.audience}\n${token}`, payload)
     return { ok: true, claims: payload }
   } catch (error) {
     const unreachable = keysUnreachable(error)
     if (unreachable) return { ok: false, status: 502, reason: `the signing keys at ${url} ${unreachable}` }
     return { ok: false, status: 401, reason: whyInvalid(error) }
   }
+}
+
+function remember(key: string, claims: JWTPayload): void {
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string)
+  // Until it expires, with the same leeway jwtVerify allowed it.
+  verified.set(key, { claims, until: ((claims.exp as number) + LEEWAY_S) * 1000 })
 }
 
 function keysUnreachable(error: unknown): string | undefined {

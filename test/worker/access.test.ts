@@ -301,6 +301,15 @@ describe('scoped access: tokens', () => {
     await expectValid(await token(read, { claims: { nbf: now() + 30 } }))
   })
 
+  it('refuses a token it accepted once it expires, though the isolate remembers verifying it', async () => {
+    // Inside the leeway for another second.
+    const t = await token(read, { claims: { exp: now() - 59 } })
+    await expectValid(t)
+    await expectValid(t)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await expectInvalid(bearer(t), 'the token has expired')
+  })
+
   it('refuses a token signed with a key the issuer does not publish, under its own kid or a published one', async () => {
     await expectInvalid(
       bearer(await token(read, { key: 'rogue' })),
