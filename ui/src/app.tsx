@@ -1,11 +1,14 @@
 import { useEffect, useRef } from 'preact/hooks'
 import { listNamespaces } from './api/namespaces'
+import { signOut } from './api/session'
 import { DeployForm } from './components/deploy-form'
 import { ErrorNote } from './components/error-note'
 import { FunctionsPage } from './components/functions-page'
 import { NamespacePicker } from './components/namespace-picker'
 import { SecretsPage } from './components/secrets-page'
+import { SignIn } from './components/sign-in'
 import { usePoll } from './hooks/use-poll'
+import { useSession } from './hooks/use-session'
 import { href, usePlace, type View } from './route'
 
 const NAV: [View, string][] = [
@@ -17,7 +20,26 @@ const NAV: [View, string][] = [
 // OpenFaaS's default namespace when the provider has it, as faas-cli assumes.
 const PREFERRED_NAMESPACE = 'openfaas-fn'
 
+/**
+ * The portal, or the sign-in when the gateway wants a token (JWT auth on, basic auth off). Signing in
+ * mounts the portal afresh, so every poll starts again with the token; a refused token unmounts it.
+ */
 export function App() {
+  const { signedIn, challenge } = useSession()
+  if (!challenge) return <Portal signedIn={signedIn} />
+  return (
+    <>
+      <header class="top">
+        <span class="brand">edgefaas</span>
+      </header>
+      <main>
+        <SignIn refusal={challenge.refusal} />
+      </main>
+    </>
+  )
+}
+
+function Portal({ signedIn }: { signedIn: boolean }) {
   const [place, go] = usePlace()
   const namespaces = usePoll((signal) => listNamespaces(signal), 'namespaces', { intervalMs: 15_000 })
   const known = namespaces.value ?? []
@@ -53,6 +75,11 @@ export function App() {
           value={namespace}
           onChange={(ns) => go({ view: place.view, ns })}
         />
+        {signedIn && (
+          <button type="button" class="sign-out" onClick={signOut}>
+            Sign out
+          </button>
+        )}
       </header>
       <main ref={main}>
         <ErrorNote error={namespaces.error} label="Could not list namespaces" />

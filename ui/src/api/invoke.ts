@@ -1,4 +1,5 @@
 import { ApiError, UNREACHABLE } from './http'
+import { withToken } from './session'
 
 export type Invocation = {
   name: string
@@ -50,6 +51,8 @@ export async function invoke(
   const headers = new Headers()
   if (call.contentType && hasBody) headers.set('content-type', call.contentType)
   if (options.callbackUrl) headers.set('x-callback-url', options.callbackUrl)
+  // For functions whose invocations need a token; their answer, a 401 included, is a result to show.
+  withToken(headers)
   const init: RequestInit = { method, headers, ...(hasBody ? { body: call.body } : {}) }
   const started = performance.now()
   let response: Response
