@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Fleet, sleep, startFleet, until } from './fleet.ts'
+import { type Fleet, QUICK, sleep, startFleet, until } from './fleet.ts'
 import { type ModelledProvider, modelledProvider } from './modelled-provider.ts'
 
 // Drain before zero, where it matters: three gateway Workers, each its own
@@ -29,10 +29,7 @@ beforeAll(async () => {
   })
   gateway = await startFleet(GATEWAYS, {
     FUNCTIONS_PROVIDER_URL: provider.url,
-    REPLICA_CACHE_TTL: '100ms',
-    SCALE_FROM_ZERO_POLL: '25ms',
-    SCALE_FROM_ZERO_TIMEOUT: '20s',
-    UPSTREAM_TIMEOUT: '10s',
+    ...QUICK,
     SYNC_INTERVAL: '1s',
   })
 }, 120_000)

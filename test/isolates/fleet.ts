@@ -7,6 +7,14 @@ import { productionBundle } from '../raw/harness.ts'
 
 export type Fleet = Awaited<ReturnType<typeof startWorkerd>>
 
+/** Settings that let a test see wakes, drains and syncs in seconds: short trust, quick polls, bounded waits. */
+export const QUICK = {
+  REPLICA_CACHE_TTL: '100ms',
+  SCALE_FROM_ZERO_POLL: '25ms',
+  SCALE_FROM_ZERO_TIMEOUT: '20s',
+  UPSTREAM_TIMEOUT: '10s',
+}
+
 export async function startFleet(gateways: number, vars: Record<string, string>): Promise<Fleet> {
   return startWorkerd({ bundleDir: productionBundle(), gateways, vars })
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { counterTotal, type Fleet, spread, startFleet, until } from './fleet.ts'
+import { counterTotal, type Fleet, QUICK, spread, startFleet, until } from './fleet.ts'
 import { type ModelledProvider, modelledProvider } from './modelled-provider.ts'
 
 // The global guarantees where they matter: three gateway Workers, each its own isolate with its own
@@ -38,10 +38,7 @@ beforeAll(async () => {
   })
   fleet = await startFleet(GATEWAYS, {
     FUNCTIONS_PROVIDER_URL: provider.url,
-    REPLICA_CACHE_TTL: '100ms',
-    SCALE_FROM_ZERO_POLL: '25ms',
-    SCALE_FROM_ZERO_TIMEOUT: '20s',
-    UPSTREAM_TIMEOUT: '10s',
+    ...QUICK,
     SYNC_INTERVAL: '500ms',
     AUTOSCALE_DOWN_WINDOW: '2s',
   })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGatewayProcesses } from '../../scripts/gateway-processes.mjs'
 import { productionBundle } from '../raw/harness.ts'
-import { counterTotal, sleep, spread, until } from './fleet.ts'
+import { counterTotal, QUICK, sleep, spread, until } from './fleet.ts'
 import { type ModelledProvider, modelledProvider } from './modelled-provider.ts'
 
 // A gateway process killed mid-load (SIGKILL: no flush, no goodbye), as a data centre loses a machine.
@@ -32,10 +32,7 @@ beforeAll(async () => {
     gateways: 3,
     vars: {
       FUNCTIONS_PROVIDER_URL: provider.url,
-      REPLICA_CACHE_TTL: '100ms',
-      SCALE_FROM_ZERO_POLL: '25ms',
-      SCALE_FROM_ZERO_TIMEOUT: '20s',
-      UPSTREAM_TIMEOUT: '10s',
+      ...QUICK,
       SYNC_INTERVAL: '1s',
     },
   })

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { base64url, importJWK, type JWK, SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
+import { ACTIONS, type Action } from '../../src/schemas/access'
 import { basic, gatewayWith, loggedErrors, loggedWarnings, received, tag, upstreamUrl } from './helpers'
 
 // Scoped access against a real OpenID provider on loopback (test/upstream/identity.ts), whose keys the
@@ -14,19 +15,6 @@ const KEYS = JSON.parse(identity.IDENTITY_KEYS) as Record<
 >
 const AUDIENCE = 'edgefaas'
 const now = () => Math.floor(Date.now() / 1000)
-
-const ACTIONS = [
-  'Function:Read',
-  'Function:Admin',
-  'Function:Logs',
-  'Function:Invoke',
-  'Secret:Read',
-  'Secret:Admin',
-  'Namespace:Read',
-  'Namespace:Admin',
-  'System:Admin',
-] as const
-type Action = (typeof ACTIONS)[number]
 
 // One role per action, on namespace dev only: a token in group `<action>` may do that and nothing else.
 // Two more: readers of one function, and Cloudflare Access's groups under `custom`.
