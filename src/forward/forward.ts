@@ -32,7 +32,12 @@ export async function forward(config: Config, request: Request, options: Forward
     return plainText(400, `refused ${options.path}: it resolves outside ${options.scope ?? options.path}`)
   }
   const headers = options.headers ?? forwardableHeaders(request)
-  if (options.authenticate && config.credentials) headers.set('authorization', config.credentials.header)
+  if (options.authenticate) {
+    // The gateway's own credentials, never the caller's: a token the gateway checked is not the provider's to see.
+    headers.delete('cf-access-jwt-assertion')
+    if (config.credentials) headers.set('authorization', config.credentials.header)
+    else if (config.jwt) headers.delete('authorization')
+  }
   const sent = await answerOrDeadline(
     config,
     url,

@@ -141,8 +141,10 @@ export type Outcomes = {
   refused: number
   /** Of those, the ones refused with 401 (counted with auth on only). */
   unauthorized: number
+  /** Of those, invocations refused with 401 because their function asks for a token. */
+  tokenRefused: number
 }
-export const noOutcomes = (): Outcomes => ({ forwarded: 0, refused: 0, unauthorized: 0 })
+export const noOutcomes = (): Outcomes => ({ forwarded: 0, refused: 0, unauthorized: 0, tokenRefused: 0 })
 
 /** Each kind named made at least 1% of the cases: far below what a run yields (the callers say how far). */
 export function expectEachMet(outcomes: Outcomes, cases: number, kinds: (keyof Outcomes)[]): void {
@@ -163,6 +165,12 @@ export type CheckOptions = {
   behindDevProxy?: boolean
   /** Counts what each case came to. */
   outcomes?: Outcomes
+  /**
+   * With JWT auth on (`authOn`, and the case carries no token): whether the function a segment names
+   * (`name` or `name.namespace`) asks for a token to be invoked. An invocation of one never reaches the
+   * provider, nor does a scale request waking it.
+   */
+  asksForToken?: (segment: string) => boolean
 }
 
 /**
@@ -176,6 +184,7 @@ export async function checkCase(
   r: RawCase,
   options: CheckOptions,
 ) {
+  const asksForToken = (segment: string) => options.asksForToken?.(segment) ?? false
   const mark = gw.upstream.received.length
   const response = await rawRequest(gw.port, text(r))
   const reachedAll = since(gw.upstream, mark)
@@ -195,15 +204,17 @@ export async function checkCase(
       if (OWN_LOOKUP.test(reached.target)) continue
     } else {
       const invoked = invokedSegment(r.target)
-      if (invoked !== undefined && isOwnLookup(reached.target, invoked)) continue
+      if (invoked !== undefined && !asksForToken(invoked) && isOwnLookup(reached.target, invoked)) continue
     }
     reachedAny = true
     const segment = invokedSegment(options.behindDevProxy ? reached.target : r.target)
     // Without credentials only invocations get through; with auth off, management calls may too.
     if (segment === undefined) expect(options.authOn, what).toBe(false)
-    // An invocation reaches only the function the caller named, resolved any way a server might.
+    // An invocation reaches only the function the caller named, resolved any way a server might, and
+    // never one that asks for a token.
     else {
       expect(staysInside(reached.target, segment), what).toBe(true)
+      expect(asksForToken(segment), `asks for a token: ${what}`).toBe(false)
       forwarded = true
     }
   }
@@ -214,5 +225,7 @@ export async function checkCase(
   if (!reachedAny && status >= 400 && status < 500) {
     counts.refused++
     if (options.authOn && status === 401) counts.unauthorized++
+    const invoked = invokedSegment(r.target)
+    if (status === 401 && invoked !== undefined && asksForToken(invoked)) counts.tokenRefused++
   }
 }

@@ -16,8 +16,13 @@ export type Upstream = {
   close(): Promise<void>
 }
 
+export type UpstreamOptions = {
+  /** The labels a function's status reports (none unless given): `com.edgefaas.invoke-auth`, say. */
+  labels?: (name: string, namespace: string) => Record<string, string> | undefined
+}
+
 /** Answers every request with 200 and remembers it; `/function/*` echoes the body, as a function would. */
-export async function recordingUpstream(): Promise<Upstream> {
+export async function recordingUpstream({ labels }: UpstreamOptions = {}): Promise<Upstream> {
   const received: Received[] = []
   const server: Server = createServer((req, res) => {
     const record: Received = {
@@ -50,6 +55,7 @@ export async function recordingUpstream(): Promise<Upstream> {
             image: 'x',
             replicas: 1,
             availableReplicas: 1,
+            ...(labels && { labels: labels(status[1] as string, status[2] as string) }),
           }),
         )
         return
@@ -85,8 +91,11 @@ export type RawGateway = {
   close(): Promise<void>
 }
 
-export async function startRawGateway(vars: Record<string, string>): Promise<RawGateway> {
-  const upstream = await recordingUpstream()
+export async function startRawGateway(
+  vars: Record<string, string>,
+  upstreamOptions?: UpstreamOptions,
+): Promise<RawGateway> {
+  const upstream = await recordingUpstream(upstreamOptions)
   const workerd = await startWorkerd({
     bundleDir: productionBundle(),
     vars: { FUNCTIONS_PROVIDER_URL: upstream.url, UPSTREAM_TIMEOUT: '5s', ...vars },

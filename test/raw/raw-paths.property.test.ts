@@ -2,30 +2,46 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { checkCase, expectEachMet, noOutcomes, rawCase } from './cases'
 import { type RawGateway, startRawGateway } from './harness'
+import { startTokenIssuer } from './tokens'
 
 // Generated raw requests against the production bundle in workerd. Whatever
 // the path, method, Host or body, an unauthenticated request never makes the
 // provider receive a target outside /function/ (the health check aside), and
-// an invocation never reaches the provider outside its own function. Both
-// checks hold only in some cases each, so a run must also show that cases
-// reaching the provider and cases refused before it both came up.
+// an invocation never reaches the provider outside its own function, nor, with
+// JWT auth on, inside a function that asks for a token. Each check holds only
+// in some cases, so a run must also show that cases reaching the provider and
+// cases refused before it both came up.
 
 const CASES = 10_000
+const JWT_CASES = 8_000
+
+// Function x in the default namespace asks for a token (`com.edgefaas.invoke-auth=required`); the others,
+// x in namespace ns among them, do not.
+const INVOKE_AUTH = { 'com.edgefaas.invoke-auth': 'required' }
+const asksForToken = (segment: string) => segment === 'x' || segment === 'x.openfaas-fn'
 
 describe('raw requests, by property', () => {
   let guarded: RawGateway
   let open: RawGateway
+  let scoped: RawGateway
+  let issuer: Awaited<ReturnType<typeof startTokenIssuer>>
   beforeAll(async () => {
+    issuer = await startTokenIssuer()
     guarded = await startRawGateway({
       BASIC_AUTH: 'true',
       BASIC_AUTH_USER: 'admin',
       BASIC_AUTH_PASSWORD: 'pw',
     })
     open = await startRawGateway({ BASIC_AUTH: 'false' })
+    scoped = await startRawGateway(issuer.vars, {
+      labels: (name, namespace) => (name === 'x' && namespace === 'openfaas-fn' ? INVOKE_AUTH : undefined),
+    })
   })
   afterAll(async () => {
     await guarded?.close()
     await open?.close()
+    await scoped?.close()
+    await issuer?.close()
   })
 
   it(`with auth on and no credentials, nothing reaches the provider outside the invoked function (${CASES} cases)`, async () => {
@@ -47,4 +63,15 @@ describe('raw requests, by property', () => {
     // Measured: 259 to 287 forwarded, 1,689 to 1,709 refused.
     expectEachMet(outcomes, 2_000, ['forwarded', 'refused'])
   }, 60_000)
+
+  it(`with JWT auth on and no token, nothing reaches the provider outside the invoked function, and never a function labelled to ask for a token (${JWT_CASES} cases)`, async () => {
+    const outcomes = noOutcomes()
+    await fc.assert(
+      fc.asyncProperty(rawCase, (r) => checkCase(scoped, r, { authOn: true, asksForToken, outcomes })),
+      { numRuns: JWT_CASES },
+    )
+    // Measured: 514 to 557 forwarded (to functions other than x), 7,357 to 7,403 refused, 3,610 to 3,683 of
+    // them with 401, 604 to 672 of those invocations of x.
+    expectEachMet(outcomes, JWT_CASES, ['forwarded', 'refused', 'unauthorized', 'tokenRefused'])
+  }, 120_000)
 })

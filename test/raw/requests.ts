@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { tail } from './cases'
+import type { Tokens } from './tokens'
 
 // Hostile raw requests on every route: any method, real routes mixed with
 // junk, queries, headers (duplicates, huge, non-ASCII, control characters),
@@ -331,21 +332,73 @@ const credentials = fc.constantFrom<Header[]>(
   [['Authorization', basic(USER, 'wrong')]],
 )
 
-export const hostileRequest = fc
-  .record({
-    request: fc.oneof({ weight: 2, arbitrary: operation }, { weight: 1, arbitrary: chaos }),
-    credentials,
-    headers: fc.array(header, { maxLength: 6 }),
-    oversize,
-  })
-  .map(({ request, credentials: given, headers, oversize: over }) => ({
-    ...request,
-    headers: [...given, ...headers],
-    // An oversized head goes without a body: workerd refuses it unread, and unread bytes would reset the
-    // connection under its answer.
-    body: over ? undefined : request.body,
-    oversize: over,
-  }))
+/** A request from `operation` or `chaos`, credentials first, then other headers drawn from `header`. */
+function hostileRequestWith(credentials: fc.Arbitrary<Header[]>, otherHeader: fc.Arbitrary<Header>) {
+  return fc
+    .record({
+      request: fc.oneof({ weight: 2, arbitrary: operation }, { weight: 1, arbitrary: chaos }),
+      credentials,
+      headers: fc.array(otherHeader, { maxLength: 6 }),
+      oversize,
+    })
+    .map(({ request, credentials: given, headers, oversize: over }) => ({
+      ...request,
+      headers: [...given, ...headers],
+      // An oversized head goes without a body: workerd refuses it unread, and unread bytes would reset the
+      // connection under its answer.
+      body: over ? undefined : request.body,
+      oversize: over,
+    }))
+}
+
+export const hostileRequest = hostileRequestWith(credentials, header)
+
+/**
+ * The same requests for a gateway that takes tokens (JWT auth on, basic auth off): first a valid token
+ * (the admin's, the invoker's, or one that allows nothing here), a junk one, basic credentials it does not
+ * take, or none, in `Authorization: Bearer` or `Cf-Access-Jwt-Assertion`; now and then a second one among
+ * the other headers, and an `X-Auth-Subject` of the caller's own.
+ */
+export function tokenRequest(tokens: Tokens) {
+  const placed = (list: string[]) =>
+    fc
+      .tuple(fc.constantFrom(...list), fc.constantFrom('Bearer ', 'bearer ', 'BEARER  ', 'assertion'))
+      .map(
+        ([token, how]): Header =>
+          how === 'assertion' ? ['Cf-Access-Jwt-Assertion', token] : ['Authorization', how + token],
+      )
+  const { admin, invoker, elsewhere, nobody } = tokens.valid
+  const junk = Object.values(tokens.junk)
+  const credential = fc.oneof(
+    { weight: 4, arbitrary: placed(admin) },
+    { weight: 2, arbitrary: placed(invoker) },
+    { weight: 2, arbitrary: placed([...elsewhere, ...nobody]) },
+    { weight: 4, arbitrary: placed(junk) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<Header>(
+        ['Authorization', VALID_AUTHORIZATION],
+        ['Authorization', 'Bearer'],
+        ['Authorization', 'Bearer '],
+        // A valid token without its scheme.
+        ['Authorization', admin[0] as string],
+      ),
+    },
+  )
+  const given = fc.oneof(
+    { weight: 5, arbitrary: credential.map((h) => [h]) },
+    { weight: 1, arbitrary: fc.constant<Header[]>([]) },
+  )
+  const other = fc.oneof(
+    { weight: 20, arbitrary: header },
+    { weight: 1, arbitrary: credential },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<Header>(['X-Auth-Subject', 'admin'], ['x-auth-subject', 'root']),
+    },
+  )
+  return hostileRequestWith(given, other)
+}
 
 export type HostileRequest = typeof hostileRequest extends fc.Arbitrary<infer T> ? T : never
 

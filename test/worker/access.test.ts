@@ -176,6 +176,18 @@ describe('scoped access: management routes', () => {
     }
   })
 
+  it("never passes the caller's token on to the provider", async () => {
+    const t = tag()
+    const admin = await token(['System:Admin'])
+    const res = await gatewayWith(JWT_AUTH, '/system/functions', {
+      headers: { ...t.headers, ...bearer(admin), 'cf-access-jwt-assertion': admin },
+    })
+    expect(res.status).toBe(200)
+    const [req] = await received(t.id)
+    expect(req?.headers.authorization).toBeUndefined()
+    expect(req?.headers['cf-access-jwt-assertion']).toBeUndefined()
+  })
+
   it('reads the namespace a body names, not only the query', async () => {
     const devAdmin = await token(['Function:Admin'])
     const t = tag()
