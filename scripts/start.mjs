@@ -2,6 +2,7 @@
 // `npm start`: the dev provider and the gateway (wrangler dev) pointed at it,
 // both on 127.0.0.1. One Ctrl-C stops both; if either stops, so does the other.
 // Arguments go to wrangler dev: `npm start -- --var BASIC_AUTH:true --var BASIC_AUTH_USER:admin …`.
+// Cron does not fire under wrangler dev: --test-scheduled makes /__scheduled a cron event (scheduled functions).
 import { spawn } from 'node:child_process'
 import { spawnDevGateway } from './dev-gateway.mjs'
 
@@ -16,7 +17,7 @@ const children = [
   spawnDevGateway({
     port: gatewayPort,
     providerUrl: `http://127.0.0.1:${providerPort}`,
-    extraArgs: process.argv.slice(2),
+    extraArgs: ['--test-scheduled', ...process.argv.slice(2)],
     stdio: 'inherit',
   }),
 ]

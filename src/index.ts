@@ -19,9 +19,11 @@ import { metricsRoutes } from './routes/metrics'
 import { namespacesRoutes } from './routes/namespaces'
 import { scaleRoutes } from './routes/scale'
 import { scalingRoutes } from './routes/scaling'
+import { schedulesRoutes } from './routes/schedules'
 import { secretsRoutes } from './routes/secrets'
 import { uiRoutes } from './routes/ui'
 import { replicaSync } from './scale/objects'
+import { scheduler } from './schedule/objects'
 
 const MANAGEMENT_BODY_LIMIT = 1024 * 1024
 
@@ -44,6 +46,7 @@ const app = new Hono<AppEnv>()
   .route('/', metricsRoutes)
   .route('/', alertRoutes)
   .route('/', scalingRoutes)
+  .route('/', schedulesRoutes)
   .route('/', uiRoutes)
   .notFound(notFound)
   .onError(onError)
@@ -52,10 +55,17 @@ export { CallLedger } from './durable/call-ledger'
 export { FunctionState } from './durable/function-state'
 export { MetricsShard } from './durable/metrics-shard'
 export { ReplicaSync } from './durable/replica-sync'
+export { Scheduler } from './durable/scheduler'
 export { asyncCounters } from './queue/counters'
 
 export default {
   fetch: app.fetch,
   queue: consume,
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(replicaSync(env).tick()),
+  // The sync first, so the schedules a deploy brought are in the book when the tick claims its slots.
+  scheduled: (controller, env, ctx) =>
+    ctx.waitUntil(
+      replicaSync(env)
+        .tick()
+        .finally(() => scheduler(env).tick(controller.scheduledTime)),
+    ),
 } satisfies ExportedHandler<Env>

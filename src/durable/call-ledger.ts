@@ -63,8 +63,9 @@ export class CallLedger extends DurableObject<Bindings> {
     outcome: Outcome,
     result: CallResult | undefined,
     ttlMs: number,
+    status?: number,
   ): Promise<boolean> {
-    const done = calls.finish(this.#sql, call, attempt, outcome, result, ttlMs)
+    const done = calls.finish(this.#sql, call, attempt, outcome, result, ttlMs, status)
     if (done === undefined) return false
     if (done.settled) letters.replayDone(this.#sql, call.callId)
     await this.#deleteBodies(done.orphans)

@@ -6,6 +6,8 @@ import { autoscale } from '../scale/autoscaler'
 import { type ScalingReport, scalingReport } from '../scale/report'
 import { type Replicas, syncReplicas } from '../scale/sync'
 import { nextTick, type SyncState, syncState } from '../scale/sync-loop'
+import { schedulesOf } from '../schedule/annotations'
+import { scheduler } from '../schedule/objects'
 
 const STATE_KEY = 'state'
 
@@ -22,6 +24,8 @@ export class ReplicaSync extends DurableObject<Bindings> {
   #running: Promise<void> | undefined
   /** Functions the last sync could not list, whose replicas are from before. */
   #stale: string[] = []
+  /** The schedules last told to the Scheduler, so an unchanged list is not sent again every tick. */
+  #told: string | undefined
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env)
@@ -99,6 +103,13 @@ export class ReplicaSync extends DurableObject<Bindings> {
     this.#stale = result.stale
     this.#state = { ...this.#state, functions: result.functions, faults: result.faults, syncedAt: Date.now() }
     this.#save()
+    // Schedules come from the same list: a deploy, update or delete reaches the Scheduler with this tick.
+    const schedules = schedulesOf(result.annotations)
+    const told = JSON.stringify([schedules, result.stale])
+    if (told !== this.#told && this.env.SCHEDULER) {
+      await scheduler(this.env).update(schedules, result.stale, Date.now())
+      this.#told = told
+    }
   }
 
   async #autoscale(): Promise<void> {

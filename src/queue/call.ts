@@ -73,7 +73,7 @@ async function run(call: Call, attempt: number): Promise<void> {
     ? await persistently(() => keep(env, message, attempt, answer))
     : undefined
   const recorded = await persistently(() =>
-    ledger.finished(keyOf(message), attempt, outcome, result, config.async.recordTtlMs),
+    ledger.finished(keyOf(message), attempt, outcome, result, config.async.recordTtlMs, answer.status),
   )
   if (!recorded) {
     // Another delivery took the call over after this one's lease ran out; it settles it, with its own result.

@@ -26,8 +26,9 @@ export async function enqueue(
   fn: FunctionRef,
   call: Call,
   callbackUrl: string | undefined,
+  // A caller that may send the same call twice (a scheduled run after a failed send) names its own.
+  nonce: string = crypto.randomUUID(),
 ): Promise<Enqueued> {
-  const nonce = crypto.randomUUID()
   const head: Omit<AsyncMessage, 'body'> = {
     v: 1,
     callId: call.callId,

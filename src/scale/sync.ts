@@ -7,8 +7,16 @@ import { stateOf } from './objects'
 /** One function's replicas as the provider last reported them, for the gauges and the scalers. */
 export type Replicas = { replicas: number; available: number; labels: Record<string, string> }
 
-/** `stale`: functions kept from before because their namespace could not be listed. */
-export type SyncResult = { functions: Record<string, Replicas>; faults: string[]; stale: string[] }
+/**
+ * `stale`: functions kept from before because their namespace could not be listed.
+ * `annotations`: each listed function's, for the schedules (not kept: only the scheduler needs them).
+ */
+export type SyncResult = {
+  functions: Record<string, Replicas>
+  faults: string[]
+  stale: string[]
+  annotations: Record<string, Record<string, string>>
+}
 
 /**
  * Lists every namespace's functions on the provider, tells each function's
@@ -23,10 +31,11 @@ export async function syncReplicas(
 ): Promise<SyncResult> {
   const namespaces = await listNamespaces(config)
   if ('fault' in namespaces)
-    return { functions: previous, faults: [namespaces.fault], stale: Object.keys(previous) }
+    return { functions: previous, faults: [namespaces.fault], stale: Object.keys(previous), annotations: {} }
   const functions: Record<string, Replicas> = {}
   const faults: string[] = []
   const stale: string[] = []
+  const annotations: Record<string, Record<string, string>> = {}
   const listed = new Set<string>()
   const updates: Promise<void>[] = []
   for (const namespace of namespaces) {
@@ -50,6 +59,7 @@ export async function syncReplicas(
         labels: status.labels ?? {},
       }
       functions[key] = replicas
+      if (status.annotations) annotations[key] = status.annotations
       updates.push(stateOf(env, key).observed(replicas))
     }
   }
@@ -59,5 +69,5 @@ export async function syncReplicas(
     if (gone && !(key in functions)) updates.push(stateOf(env, key).changed({ kind: 'deleted' }))
   }
   await Promise.all(updates)
-  return { functions, faults, stale }
+  return { functions, faults, stale, annotations }
 }

@@ -87,3 +87,40 @@ describe('npm start: asynchronous invocations', () => {
     expect(Array.isArray(await letters.json())).toBe(true)
   })
 })
+
+describe('npm start: scheduled functions', () => {
+  it('runs a function annotated with a schedule when wrangler dev is asked for a scheduled event', async () => {
+    const deploy = await fetch(`${stack.gateway}/system/functions`, {
+      method: 'POST',
+      body: JSON.stringify({
+        service: 'ticker',
+        image: 'functions/alpine:latest',
+        envProcess: 'wc',
+        annotations: { topic: 'cron-function', schedule: '* * * * *' },
+      }),
+    })
+    expect(deploy.status).toBe(202)
+    // `npm start` runs wrangler dev with --test-scheduled: /__scheduled is a cron event. The first registers the
+    // function (a slot before it was seen never runs); the first after the next minute begins runs that minute.
+    const scheduledEvent = () => fetch(`${stack.gateway}/__scheduled?cron=*+*+*+*+*`)
+    expect((await scheduledEvent()).status).toBe(200)
+    const slot = Math.ceil((Date.now() + 1) / 60_000) * 60_000
+    await new Promise((resolve) => setTimeout(resolve, slot - Date.now() + 500))
+    expect((await scheduledEvent()).status).toBe(200)
+    type View = {
+      name: string
+      lastSlot: string | null
+      lastRun: { state: string; status: number | null } | null
+    }
+    const view = await poll('the scheduled run', async () => {
+      const list = (await (await fetch(`${stack.gateway}/system/schedules`)).json()) as View[]
+      const ticker = list.find((v) => v.name === 'ticker')
+      return ticker?.lastRun?.status === 200 ? ticker : undefined
+    })
+    expect(view.lastSlot).toBe(new Date(slot).toISOString())
+    const status = (await (await fetch(`${stack.gateway}/system/function/ticker`)).json()) as {
+      invocationCount: number
+    }
+    expect(status.invocationCount).toBeGreaterThanOrEqual(1)
+  }, 120_000)
+})

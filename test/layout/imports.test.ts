@@ -13,6 +13,7 @@ const repo = fileURLToPath(new URL('../../', import.meta.url))
 const LAYERS = [
   ['(app)'],
   ['routes', 'middleware', 'durable'],
+  ['schedule'],
   ['queue'],
   ['invoke', 'access'],
   ['scale'],

@@ -18,6 +18,10 @@ export type AsyncFunction = {
   replicas: number
   /** Invocations answered 503 for want of a replica. */
   noReplica: number
+  /** When set, GET /system/functions lists the function with these (the scheduler reads them); `null` unlists it. */
+  annotations?: Record<string, string> | null
+  /** The headers of each run, by call id: the last run's. */
+  headers: Record<string, Record<string, string | string[] | undefined>>
 }
 
 const functions = new Map<string, AsyncFunction>()
@@ -66,6 +70,7 @@ export function handleAsyncFunctions(
         code: 503,
         ...spec,
         runs: {},
+        headers: {},
         replicas: 1,
         noReplica: 0,
       }
@@ -88,6 +93,14 @@ export function handleAsyncFunctions(
       go?.()
     }
     send(res, 200, { armed: hold.armed, held: hold.waiting.length })
+    return true
+  }
+
+  // `?name=` with a JSON body sets the function's annotations (a redeploy); `null` unlists it (a delete).
+  if (path === '/__control/async-annotations') {
+    const fn = functions.get(url.searchParams.get('name') ?? '')
+    if (fn) fn.annotations = JSON.parse(body.text) as Record<string, string> | null
+    send(res, fn ? 200 : 404, fn ? 'ok' : 'not defined')
     return true
   }
 
@@ -123,6 +136,7 @@ export function handleAsyncFunctions(
         replicas: fn.replicas,
         availableReplicas: fn.replicas,
         labels: fn.labels,
+        ...(fn.annotations ? { annotations: fn.annotations } : {}),
       })
     return true
   }
@@ -142,6 +156,7 @@ export function handleAsyncFunctions(
     const callId = String(req.headers['x-call-id'] ?? '')
     const run = (fn.runs[callId] ?? 0) + 1
     fn.runs[callId] = run
+    fn.headers[callId] = req.headers
     // A call may say how many of its own runs fail (`x-fail-runs`), and which of its headers the answer
     // echoes (`x-echo-*`), so that each call's answer is its own.
     const fail = req.headers['x-fail-runs'] === undefined ? fn.fail : Number(req.headers['x-fail-runs'])
@@ -179,4 +194,20 @@ export function handleAsyncFunctions(
     return true
   }
   return false
+}
+
+/** The async test functions that have annotations, as GET /system/functions lists them (all in openfaas-fn). */
+export function listedAsyncFunctions(namespace: string) {
+  if (namespace !== 'openfaas-fn') return []
+  return [...functions.values()]
+    .filter((fn) => fn.annotations)
+    .map((fn) => ({
+      name: fn.name,
+      namespace,
+      image: 'functions/async-test:latest',
+      replicas: fn.replicas,
+      availableReplicas: fn.replicas,
+      labels: fn.labels,
+      annotations: fn.annotations,
+    }))
 }

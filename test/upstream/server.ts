@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
-import { handleAsyncFunctions } from './async-functions.ts'
+import { handleAsyncFunctions, listedAsyncFunctions } from './async-functions.ts'
 import type { Recorded } from './recorded.ts'
 import { handleModelled } from './replicas.ts'
 
@@ -177,7 +177,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     })
   }
   if (path === '/system/functions') {
-    if (req.method === 'GET') return json(res, 200, functions)
+    if (req.method === 'GET')
+      return json(res, 200, [
+        ...functions,
+        ...listedAsyncFunctions(url.searchParams.get('namespace') || 'openfaas-fn'),
+      ])
     if (req.method === 'DELETE') {
       const { functionName } = JSON.parse(body.text) as { functionName: string }
       if (functionName === 'missing') return text(res, 404, 'function missing not found')

@@ -160,6 +160,8 @@ export function finish(
   outcome: Outcome,
   result: CallResult | undefined,
   ttlMs: number,
+  // The status even when no callback needs the result: what /system/schedules shows of a run.
+  status?: number,
 ): { settled: boolean; orphans: Orphans } | undefined {
   const row = callRow(sql, call)
   if (row === undefined || row.state !== 'running' || row.runs !== attempt) return undefined
@@ -171,7 +173,7 @@ export function finish(
        body_key = ?, body_bytes = ?, callback_pending = ?, request_key = ?, expires_at = ?
      WHERE call_id = ? AND nonce = ?`,
     settled ? 'settled' : outcome,
-    result?.status ?? null,
+    result?.status ?? status ?? null,
     result?.durationMs ?? null,
     result ? JSON.stringify(result.headers) : null,
     inline,

@@ -9,6 +9,7 @@ import { MetricsPanel } from './metrics-panel'
 import type { Panel, PanelProps } from './panel'
 import { Replicas } from './replicas'
 import { ScalePanel } from './scale-panel'
+import { ScheduleSummary } from './schedule'
 
 // In page order; each is a <section> with its own heading.
 const PANELS: Panel[] = [
@@ -81,6 +82,7 @@ function Summary({ fn }: { fn: FunctionStatus }) {
           <Chips map={fn.annotations} />
         </dd>
       </div>
+      <ScheduleSummary fn={fn} />
       <div>
         <dt>Environment</dt>
         <dd>

@@ -1,0 +1,62 @@
+import type { Config } from '../config'
+import type { Bindings } from '../env'
+import { type FunctionRef, functionKey } from '../function-ref'
+import { checkCallbackUrl } from '../queue/callback-url'
+import { enqueue } from '../queue/produce'
+import type { Background } from '../scale/from-zero'
+import type { ScheduleSpec } from './annotations'
+
+/** One claimed slot of one function: its call id and enqueue nonce follow from both, so a re-send is the same call. */
+export type Claim = { slot: number; callId: string; nonce: string }
+
+export function claimFor(fn: FunctionRef, slot: number): Claim {
+  const id = `cron-${functionKey(fn)}-${new Date(slot).toISOString()}`
+  return { slot, callId: id, nonce: id }
+}
+
+/**
+ * Puts a scheduled run on the queue as an asynchronous call: `POST /` with no
+ * body and the cron-connector's headers, so it gets retries, the dead-letter
+ * queue, replay and counting like any other, and wakes its function from zero.
+ */
+export async function enqueueRun(
+  env: Bindings,
+  config: Config,
+  background: Background,
+  spec: ScheduleSpec,
+  claim: Claim,
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  if (!env.ASYNC_QUEUE || !env.CALL_LEDGER)
+    return { ok: false, error: 'asynchronous invocations are not available here' }
+  let callbackUrl: string | undefined
+  if (spec.callbackUrl) {
+    const checked = checkCallbackUrl(spec.callbackUrl, config.async.callbackHosts)
+    if ('problem' in checked)
+      return { ok: false, error: `com.edgefaas.schedule.callback-url: ${checked.problem}` }
+    callbackUrl = checked.url
+  }
+  const slot = new Date(claim.slot).toISOString()
+  const startTime = `${Date.now()}000000`
+  const headers = new Headers({
+    'x-connector': 'cron-connector',
+    'x-topic': 'cron-function',
+    'x-schedule-slot': slot,
+    'x-call-id': claim.callId,
+    'x-start-time': startTime,
+  })
+  const request = new Request(`https://${functionKey(spec.fn)}.schedule.edgefaas/`, { method: 'POST' })
+  const target = { name: spec.fn.name, namespace: spec.fn.namespace, rest: '', search: '' }
+  const call = { headers, callId: claim.callId, startTime }
+  const queued = await enqueue(
+    env,
+    config,
+    background,
+    request,
+    target,
+    spec.fn,
+    call,
+    callbackUrl,
+    claim.nonce,
+  )
+  return 'status' in queued ? { ok: false, error: queued.message } : { ok: true }
+}
