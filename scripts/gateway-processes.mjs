@@ -4,7 +4,7 @@
 // group of its own, so one can be killed mid-load while the rest go on; wrangler's local dev registry, in
 // a folder of the run's own, connects them. Loopback only.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +13,13 @@ import { freePort, wranglerSettings } from './production-worker.mjs'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
 const toml = (value) => JSON.stringify(String(value))
+
+/** wrangler.toml's queue and R2 blocks, as they are. */
+function asyncBindings() {
+  const text = readFileSync(join(root, 'wrangler.toml'), 'utf8')
+  const blocks = /^\[\[(?:queues\.producers|queues\.consumers|r2_buckets)\]\]\n(?:[a-z_]+ = .*\n)+/gm
+  return [...text.matchAll(blocks)].map((m) => m[0])
+}
 
 /** A wrangler config for the bundle: the host declares the classes, a gateway binds to the host's. */
 export function gatewayConfig({ name, bundleDir, vars, host }) {
@@ -36,13 +43,16 @@ export function gatewayConfig({ name, bundleDir, vars, host }) {
     )
     if (host) lines.push(`script_name = ${toml(host)}`)
   }
-  if (!host)
+  if (!host) {
     lines.push(
       '',
       '[[migrations]]',
       'tag = "v1"',
       `new_sqlite_classes = [${settings.sqliteClasses.map(toml).join(', ')}]`,
     )
+    // The host also produces and consumes the asynchronous calls (scheduled runs too), as the one script does.
+    lines.push('', ...asyncBindings())
+  }
   return `${lines.join('\n')}\n`
 }
 

@@ -11,6 +11,8 @@ export type ModelledFunction = {
   refused: number
   /** Invocations answered 200. */
   served: number
+  /** Each invocation's headers, oldest first. */
+  calls: { headers: import('node:http').IncomingHttpHeaders }[]
   replicas(): number
   available(): number
 }
@@ -25,6 +27,8 @@ export type ModelledProvider = ModelledFunction & {
 export type FunctionModel = {
   name: string
   labels?: Record<string, string>
+  /** Listed with the function (a schedule's annotations, say). */
+  annotations?: Record<string, string>
   /** Replicas at the start, all available (default 1). */
   replicas?: number
   coldStartMs: number
@@ -63,7 +67,7 @@ export async function modelledProvider(
           [...models.values()].map((m) => m.status(namespace)),
         )
       const [, kind, name] =
-        /^\/(system\/function|system\/scale-function|function)\/([^/]+)/.exec(url.pathname) ?? []
+        /^\/(system\/function|system\/scale-function|function)\/([^/.]+)(?:\.[^/]+)?/.exec(url.pathname) ?? []
       const model = name === undefined ? undefined : models.get(name)
       if (!model) {
         if (kind === 'system/function') return json(res, 404, `no such function: ${name}`)
@@ -78,7 +82,7 @@ export async function modelledProvider(
         res.end()
         return
       }
-      if (kind === 'function') return model.invoke(body, res)
+      if (kind === 'function') return model.invoke(body, req.headers, res)
       res.writeHead(404)
       res.end('not modelled')
     })
@@ -94,6 +98,7 @@ export async function modelledProvider(
     get served() {
       return first.model.served
     },
+    calls: first.model.calls,
     replicas: first.model.replicas,
     available: first.model.available,
     fn(name: string) {
@@ -111,7 +116,14 @@ export async function modelledProvider(
   }
 }
 
-function modelFunction({ name, labels, replicas: initial = 1, coldStartMs, workMs }: FunctionModel) {
+function modelFunction({
+  name,
+  labels,
+  annotations,
+  replicas: initial = 1,
+  coldStartMs,
+  workMs,
+}: FunctionModel) {
   let replicas = initial
   let available = initial
   let inFlight = 0
@@ -120,6 +132,7 @@ function modelFunction({ name, labels, replicas: initial = 1, coldStartMs, workM
     scales: [],
     refused: 0,
     served: 0,
+    calls: [],
     replicas: () => replicas,
     available: () => available,
   }
@@ -132,6 +145,7 @@ function modelFunction({ name, labels, replicas: initial = 1, coldStartMs, workM
       replicas,
       availableReplicas: available,
       labels: labels ?? {},
+      ...(annotations ? { annotations } : {}),
     }),
     scale(wanted: number) {
       model.scales.push({ at: Date.now(), replicas: wanted, inFlight })
@@ -140,7 +154,11 @@ function modelFunction({ name, labels, replicas: initial = 1, coldStartMs, workM
       if (wanted < available) available = wanted
       else if (available < wanted) readyTimer = setTimeout(() => (available = replicas), coldStartMs)
     },
-    invoke(body: Buffer, res: import('node:http').ServerResponse) {
+    invoke(
+      body: Buffer,
+      headers: import('node:http').IncomingHttpHeaders,
+      res: import('node:http').ServerResponse,
+    ) {
       if (available === 0) {
         model.refused++
         res.writeHead(503, { 'content-type': 'text/plain' })
@@ -148,6 +166,7 @@ function modelFunction({ name, labels, replicas: initial = 1, coldStartMs, workM
         return
       }
       inFlight++
+      model.calls.push({ headers })
       setTimeout(() => {
         inFlight--
         model.served++

@@ -299,6 +299,37 @@ export function portalFlow({ run, credentials }: FlowOptions): void {
       await see(await portal.invoke(''), 'second-value')
     })
 
+    it("shows a scheduled function's schedule and its next run on its page", async () => {
+      const deployed = await api('/system/functions', {
+        method: 'POST',
+        body: JSON.stringify({
+          service: 'ticker',
+          image: 'functions/alpine:latest',
+          envProcess: 'wc',
+          annotations: { topic: 'cron-function', schedule: '*/5 * * * *' },
+        }),
+      })
+      expect(deployed.status).toBe(202)
+      // wrangler dev's cron event: its replica sync hands the schedule to the scheduler.
+      expect((await fetch(`${stack.gateway}/__scheduled?cron=*+*+*+*+*`)).status).toBe(200)
+      await portal.nav('Functions')
+      await portal.row('ticker').getByRole('link', { name: 'ticker' }).click()
+      const row = page.locator('dl.summary div').filter({ has: page.getByText('Schedule', { exact: true }) })
+      await see(row, /\*\/5 \* \* \* \* · next run/)
+      const next = await row.locator('time').getAttribute('datetime')
+      expect(Date.parse(next ?? '') % (5 * 60_000)).toBe(0)
+      expect(Date.parse(next ?? '')).toBeGreaterThan(Date.now())
+      await portal.screenshot('schedule')
+      expect(
+        (
+          await api('/system/functions', {
+            method: 'DELETE',
+            body: JSON.stringify({ functionName: 'ticker' }),
+          })
+        ).status,
+      ).toBe(202)
+    })
+
     it('deletes the secret and both functions after confirmation', async () => {
       await portal.nav('Secrets')
       await page.getByRole('button', { name: `Delete ${SECRET}` }).click()

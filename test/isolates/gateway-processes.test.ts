@@ -4,10 +4,11 @@ import { productionBundle } from '../raw/harness.ts'
 import { counterTotal, QUICK, sleep, spread, until } from './fleet.ts'
 import { type ModelledProvider, modelledProvider } from './modelled-provider.ts'
 
-// A gateway process killed mid-load (SIGKILL: no flush, no goodbye), as a data centre loses a machine.
-// Three processes, each its own workerd: the first hosts the Durable Objects, the other two bind to them
-// by script_name (scripts/gateway-processes.mjs). The one killed is not the host: state lives in the
-// Durable Objects, so what a gateway started there (a wake) outlives it.
+// Gateways as separate processes, each its own workerd: the first hosts the Durable Objects (and the
+// queue), the other two bind to them by script_name (scripts/gateway-processes.mjs). A scheduled event
+// delivered to all of them at once runs its slot once; one killed mid-load (SIGKILL: no flush, no
+// goodbye), as a data centre loses a machine, leaves the rest serving. The one killed is not the host:
+// state lives in the Durable Objects, so what a gateway started there (a wake) outlives it.
 
 const STILL = { 'com.openfaas.scale.min': '1', 'com.openfaas.scale.max': '1' }
 const COLD_START_MS = 3000
@@ -25,6 +26,13 @@ beforeAll(async () => {
     functions: [
       { name: 'steady', labels: STILL, coldStartMs: 0, workMs: 5 },
       { name: 'sleeper', labels: STILL, replicas: 0, coldStartMs: COLD_START_MS, workMs: 5 },
+      {
+        name: 'ticker',
+        labels: STILL,
+        annotations: { topic: 'cron-function', schedule: '* * * * *' },
+        coldStartMs: 0,
+        workMs: 1,
+      },
     ],
   })
   fleet = await startGatewayProcesses({
@@ -58,6 +66,27 @@ async function client(gateway: number, stop: { now: boolean }, answers: Answer[]
     }
   }
 }
+
+describe('a scheduled event delivered to every gateway process at once', () => {
+  it('runs its slot once: the slot is claimed in the one Scheduler, whichever process asks', async () => {
+    const ticker = provider.fn('ticker')
+    const event = (url: string, time: number) =>
+      fetch(`${url}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*&time=${time}`).then((res) => res.text())
+    // The first event registers the function (its sync finds the annotations); slots from the next minute run.
+    await event(fleet.urls[0] as string, Date.now())
+    const slot = Math.ceil((Date.now() + 1) / 60_000) * 60_000
+    await Promise.all(fleet.urls.flatMap((url) => [event(url, slot), event(url, slot)]))
+    expect(await until(() => ticker.served >= 1, 20_000, 50)).toBe(true)
+    await Promise.all(fleet.urls.map((url) => event(url, slot)))
+    await Promise.all(fleet.urls.map((url) => event(url, slot + 60_000)))
+    expect(await until(() => ticker.served >= 2, 20_000, 50)).toBe(true)
+    await sleep(1500)
+    expect(ticker.calls.map((c) => c.headers['x-schedule-slot'])).toEqual([
+      new Date(slot).toISOString(),
+      new Date(slot + 60_000).toISOString(),
+    ])
+  }, 60_000)
+})
 
 describe('a gateway process killed mid-load', () => {
   it('leaves the others serving, counts nothing twice, and the wake it started completes', async () => {
