@@ -1,4 +1,5 @@
 import { base64url, importJWK, type JWK, SignJWT } from 'jose'
+import { ACTIONS } from '../../src/schemas/access'
 import { startIdentity } from '../upstream/identity'
 import type { Header } from './requests'
 
@@ -13,16 +14,7 @@ export const AUDIENCE = 'edgefaas'
 export const INVOKER_SEGMENTS = ['fn', 'fn.openfaas-fn']
 
 // Every action but System:Admin, for a namespace no generated request names.
-const ELSEWHERE_ACTIONS = [
-  'Function:Read',
-  'Function:Admin',
-  'Function:Logs',
-  'Function:Invoke',
-  'Secret:Read',
-  'Secret:Admin',
-  'Namespace:Read',
-  'Namespace:Admin',
-]
+const ELSEWHERE_ACTIONS = ACTIONS.filter((action) => action !== 'System:Admin')
 
 const POLICIES = {
   roles: [
