@@ -97,7 +97,8 @@ export class ScheduleBook {
         const sent = await enqueueRun(env, config, background, entry.spec, claim)
         const current = this.#book[key]
         if (!current) break
-        if (sent.ok) current.pending = current.pending.filter((p) => p.callId !== claim.callId)
+        // A slot the queue refused for now is sent again next tick; one that can never be sent is given up.
+        if (sent.ok || !sent.again) current.pending = current.pending.filter((p) => p.callId !== claim.callId)
         current.last = sent.ok ? claim : { ...claim, error: sent.error }
         if (!sent.ok)
           console.warn(`schedule: ${key} slot ${new Date(claim.slot).toISOString()}: ${sent.error}`)

@@ -25,14 +25,15 @@ export async function enqueueRun(
   background: Background,
   spec: ScheduleSpec,
   claim: Claim,
-): Promise<{ ok: true } | { ok: false; error: string }> {
+): Promise<{ ok: true } | { ok: false; error: string; again: boolean }> {
+  // `again`: worth sending next tick (the queue refused for now); otherwise the slot is given up.
   if (!env.ASYNC_QUEUE || !env.CALL_LEDGER)
-    return { ok: false, error: 'asynchronous invocations are not available here' }
+    return { ok: false, error: 'asynchronous invocations are not available here', again: false }
   let callbackUrl: string | undefined
   if (spec.callbackUrl) {
     const checked = checkCallbackUrl(spec.callbackUrl, config.async.callbackHosts)
     if ('problem' in checked)
-      return { ok: false, error: `com.edgefaas.schedule.callback-url: ${checked.problem}` }
+      return { ok: false, error: `com.edgefaas.schedule.callback-url: ${checked.problem}`, again: false }
     callbackUrl = checked.url
   }
   const slot = new Date(claim.slot).toISOString()
@@ -58,5 +59,7 @@ export async function enqueueRun(
     callbackUrl,
     claim.nonce,
   )
-  return 'status' in queued ? { ok: false, error: queued.message } : { ok: true }
+  return 'status' in queued
+    ? { ok: false, error: queued.message, again: queued.status === 503 }
+    : { ok: true }
 }

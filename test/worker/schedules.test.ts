@@ -144,6 +144,23 @@ describe('scheduled functions', () => {
     for (const name of [bad, good]) await annotate(name, null)
   }, 30_000)
 
+  it('give up a slot whose call can never be sent, saying why, instead of sending it every tick', async () => {
+    captureWarnings()
+    const name = await scheduled({ ...CRON, 'com.edgefaas.schedule.callback-url': 'ftp://files.example/x' })
+    const first = nextMinute()
+    await tick(first)
+    await tick(first + MINUTE)
+    const view = (await schedules()).find((v) => v.name === name) as View & {
+      pending: number
+      lastRun: { state: string; error: string | null }
+    }
+    expect(view.pending).toBe(0)
+    expect(view.lastRun).toMatchObject({ callId: callIdOf(name, first + MINUTE), state: 'not queued' })
+    expect(view.lastRun.error).toContain('com.edgefaas.schedule.callback-url')
+    expect(await runs(name)).toEqual({})
+    await annotate(name, null)
+  }, 30_000)
+
   it('retry a run that fails, then dead-letter it', async () => {
     captureWarnings()
     const name = await scheduled(CRON, { fail: 99, code: 500, attempts: 2 })
