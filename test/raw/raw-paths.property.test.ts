@@ -1,8 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { checkCase, expectEachMet, noOutcomes, rawCase } from './cases'
-import { type RawGateway, startRawGateway } from './harness'
-import { startTokenIssuer } from './tokens'
+import { startAuthModes } from './tokens'
 
 // Generated raw requests against the production bundle in workerd. Whatever
 // the path, method, Host or body, an unauthenticated request never makes the
@@ -21,33 +20,21 @@ const INVOKE_AUTH = { 'com.edgefaas.invoke-auth': 'required' }
 const asksForToken = (segment: string) => segment === 'x' || segment === 'x.openfaas-fn'
 
 describe('raw requests, by property', () => {
-  let guarded: RawGateway
-  let open: RawGateway
-  let scoped: RawGateway
-  let issuer: Awaited<ReturnType<typeof startTokenIssuer>>
+  let modes: Awaited<ReturnType<typeof startAuthModes>>
   beforeAll(async () => {
-    issuer = await startTokenIssuer()
-    guarded = await startRawGateway({
-      BASIC_AUTH: 'true',
-      BASIC_AUTH_USER: 'admin',
-      BASIC_AUTH_PASSWORD: 'pw',
-    })
-    open = await startRawGateway({ BASIC_AUTH: 'false' })
-    scoped = await startRawGateway(issuer.vars, {
-      labels: (name, namespace) => (name === 'x' && namespace === 'openfaas-fn' ? INVOKE_AUTH : undefined),
-    })
+    modes = await startAuthModes(
+      {},
+      {
+        labels: (name, namespace) => (name === 'x' && namespace === 'openfaas-fn' ? INVOKE_AUTH : undefined),
+      },
+    )
   })
-  afterAll(async () => {
-    await guarded?.close()
-    await open?.close()
-    await scoped?.close()
-    await issuer?.close()
-  })
+  afterAll(() => modes?.close())
 
   it(`with auth on and no credentials, nothing reaches the provider outside the invoked function (${CASES} cases)`, async () => {
     const outcomes = noOutcomes()
     await fc.assert(
-      fc.asyncProperty(rawCase, (r) => checkCase(guarded, r, { authOn: true, outcomes })),
+      fc.asyncProperty(rawCase, (r) => checkCase(modes.guarded, r, { authOn: true, outcomes })),
       { numRuns: CASES },
     )
     // Measured: 1,350 to 1,396 forwarded, 8,481 to 8,533 refused, 3,965 to 4,033 of them with 401.
@@ -57,7 +44,7 @@ describe('raw requests, by property', () => {
   it('with auth off, invocations never reach the provider outside their function (2,000 cases)', async () => {
     const outcomes = noOutcomes()
     await fc.assert(
-      fc.asyncProperty(rawCase, (r) => checkCase(open, r, { authOn: false, outcomes })),
+      fc.asyncProperty(rawCase, (r) => checkCase(modes.open, r, { authOn: false, outcomes })),
       { numRuns: 2_000 },
     )
     // Measured: 259 to 287 forwarded, 1,689 to 1,709 refused.
@@ -67,7 +54,7 @@ describe('raw requests, by property', () => {
   it(`with JWT auth on and no token, nothing reaches the provider outside the invoked function, and never a function labelled to ask for a token (${JWT_CASES} cases)`, async () => {
     const outcomes = noOutcomes()
     await fc.assert(
-      fc.asyncProperty(rawCase, (r) => checkCase(scoped, r, { authOn: true, asksForToken, outcomes })),
+      fc.asyncProperty(rawCase, (r) => checkCase(modes.scoped, r, { authOn: true, asksForToken, outcomes })),
       { numRuns: JWT_CASES },
     )
     // Measured: 514 to 557 forwarded (to functions other than x), 7,357 to 7,403 refused, 3,610 to 3,683 of

@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RawGateway, startRawGateway } from './harness'
+import type { RawGateway } from './harness'
 import { type Access, type Outcomes, oracle } from './request-oracle'
-import { type HostileRequest, hostileRequest, PASSWORD, tokenRequest, USER } from './requests'
-import { startTokenIssuer } from './tokens'
+import { type HostileRequest, hostileRequest, tokenRequest } from './requests'
+import { startAuthModes } from './tokens'
 
 // Hostile raw requests on every route, with basic auth on and off, and with JWT auth on (every invocation
 // asking for a token), against the production bundle in workerd (test/raw/requests.ts makes them,
@@ -56,26 +56,11 @@ const JWT_FLOORS: Record<keyof Outcomes, number> = {
 }
 
 describe('hostile requests, by property', () => {
-  let guarded: RawGateway
-  let open: RawGateway
-  let scoped: RawGateway
-  let issuer: Awaited<ReturnType<typeof startTokenIssuer>>
+  let modes: Awaited<ReturnType<typeof startAuthModes>>
   beforeAll(async () => {
-    issuer = await startTokenIssuer()
-    guarded = await startRawGateway({
-      BASIC_AUTH: 'true',
-      BASIC_AUTH_USER: USER,
-      BASIC_AUTH_PASSWORD: PASSWORD,
-    })
-    open = await startRawGateway({ BASIC_AUTH: 'false' })
-    scoped = await startRawGateway({ ...issuer.vars, AUTH_INVOCATIONS: 'required' })
+    modes = await startAuthModes({ AUTH_INVOCATIONS: 'required' })
   })
-  afterAll(async () => {
-    await guarded?.close()
-    await open?.close()
-    await scoped?.close()
-    await issuer?.close()
-  })
+  afterAll(() => modes?.close())
 
   async function run(
     gateway: RawGateway,
@@ -97,8 +82,8 @@ describe('hostile requests, by property', () => {
   }
 
   it.each([
-    ['on', () => guarded, true],
-    ['off', () => open, false],
+    ['on', () => modes.guarded, true],
+    ['off', () => modes.open, false],
   ] as const)(
     `with basic auth %s: never 500, nothing forwarded outside the invoked function or /system/, nothing guarded reached without credentials (${CASES} cases)`,
     async (_, gateway, authOn) => {
@@ -109,7 +94,7 @@ describe('hostile requests, by property', () => {
   )
 
   it(`with JWT auth on and every function asking for a token: never 500, nothing guarded and no function reached without a token allowing it, junk tokens refused (${JWT_CASES} cases)`, async () => {
-    const { tokens } = issuer
-    await run(scoped, { tokens }, tokenRequest(tokens), JWT_CASES, DEFAULT_JWT_CASES, JWT_FLOORS)
+    const { tokens } = modes.issuer
+    await run(modes.scoped, { tokens }, tokenRequest(tokens), JWT_CASES, DEFAULT_JWT_CASES, JWT_FLOORS)
   }, 300_000)
 })

@@ -1,7 +1,8 @@
 import { base64url, importJWK, type JWK, SignJWT } from 'jose'
 import { ACTIONS } from '../../src/schemas/access'
 import { startIdentity } from '../upstream/identity'
-import type { Header } from './requests'
+import { startRawGateway, type UpstreamOptions } from './harness'
+import { type Header, PASSWORD, USER } from './requests'
 
 // Scoped access for the raw suite: an OpenID provider on loopback
 // (test/upstream/identity.ts), roles, the tokens the JWT runs send (valid ones
@@ -170,3 +171,32 @@ export const mayManage = (bearer: Bearer): boolean => bearer.kind === 'admin'
 
 /** The provider paths any valid token may read: the provider's info, and namespaces (filtered). */
 export const READ_BY_ANY_TOKEN = ['/system/info', '/system/namespaces']
+
+/**
+ * The three gateways the property suites hold to their rules: basic auth on, every guard off, and JWT auth
+ * (`scopedVars` over the issuer's settings, `scopedUpstream` for the function labels it reports), with the
+ * issuer they trust. `close()` ends them all.
+ */
+export async function startAuthModes(
+  scopedVars: Record<string, string> = {},
+  scopedUpstream?: UpstreamOptions,
+) {
+  const issuer = await startTokenIssuer()
+  const guarded = await startRawGateway({
+    BASIC_AUTH: 'true',
+    BASIC_AUTH_USER: USER,
+    BASIC_AUTH_PASSWORD: PASSWORD,
+  })
+  const open = await startRawGateway({ BASIC_AUTH: 'false' })
+  const scoped = await startRawGateway({ ...issuer.vars, ...scopedVars }, scopedUpstream)
+  return {
+    issuer,
+    guarded,
+    open,
+    scoped,
+    async close() {
+      await Promise.all([guarded.close(), open.close(), scoped.close()])
+      await issuer.close()
+    },
+  }
+}
