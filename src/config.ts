@@ -73,6 +73,12 @@ const positiveNumber = setting(
   'a number above 0',
 )
 
+/** A share from 0 to 1, as sampling rates are written. */
+const fraction = setting((raw) => {
+  const n = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(raw) ? Number(raw) : Number.NaN
+  return n >= 0 && n <= 1 ? n : undefined
+}, 'a number from 0 to 1 (e.g. 0.1)')
+
 const bool = z.pipe(
   z.enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' }),
   z.transform((v) => v === 'true' || v === '1'),
@@ -173,6 +179,11 @@ const schema = z.pipe(
         z.enum(['open', 'required'], { error: 'must be open or required' }),
         'open',
       ),
+      LOG_CALLS: z._default(
+        z.enum(['all', 'errors', 'none'], { error: 'must be all, errors or none' }),
+        'all',
+      ),
+      LOG_SAMPLE: z._default(fraction, 1),
     })
     .check(
       z.superRefine((env, ctx) => {
@@ -230,6 +241,7 @@ const schema = z.pipe(
     autoscaleDownWindowMs: env.AUTOSCALE_DOWN_WINDOW,
     idleAfterMs: env.IDLE_AFTER,
     metricsToken: env.METRICS_TOKEN,
+    log: { calls: env.LOG_CALLS, sample: env.LOG_SAMPLE },
     async: {
       maxBodyBytes: env.MAX_ASYNC_BODY,
       maxAttempts: env.ASYNC_MAX_ATTEMPTS,

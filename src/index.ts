@@ -5,6 +5,7 @@ import { withConfig } from './middleware/config'
 import { gatewayCors } from './middleware/cors'
 import { notFound, onError } from './middleware/errors'
 import { managementBody } from './middleware/management-body'
+import { managementLog } from './middleware/management-log'
 import { wellFormed } from './middleware/well-formed'
 import { consume } from './queue/consumer'
 import { alertRoutes } from './routes/alert'
@@ -30,6 +31,8 @@ const MANAGEMENT_BODY_LIMIT = 1024 * 1024
 const app = new Hono<AppEnv>()
   .use(wellFormed)
   .use(withConfig)
+  // Outside CORS and auth, so that their refusals are logged too; invocations log their own lines.
+  .use('/system/*', managementLog)
   .use(gatewayCors)
   .use(gatewayAuth)
   .use('/system/*', managementBody(MANAGEMENT_BODY_LIMIT))

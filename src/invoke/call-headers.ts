@@ -1,12 +1,15 @@
 import { forwardableHeaders, requestHost } from '../forward/headers'
+import { continueTrace, propagate, traceparent } from '../observe/trace-context'
+import type { Call } from './invoke'
 
 /**
  * Headers the gateway adds to every function invocation, sync or async:
  * a call id the caller may already have chosen, the start time in Unix
- * nanoseconds, and the forwarding headers (X-Forwarded-For extended with the client's
+ * nanoseconds, the gateway's hop of the caller's W3C trace (or of a new one),
+ * and the forwarding headers (X-Forwarded-For extended with the client's
  * address, X-Forwarded-Host when no proxy in front set it).
  */
-export function invocationHeaders(request: Request): { headers: Headers; callId: string; startTime: string } {
+export function invocationHeaders(request: Request): Call {
   const headers = forwardableHeaders(request)
   let callId = headers.get('x-call-id')
   if (!callId) {
@@ -22,5 +25,10 @@ export function invocationHeaders(request: Request): { headers: Headers; callId:
     const chain = headers.get('x-forwarded-for')
     headers.set('x-forwarded-for', chain ? `${chain}, ${client}` : client)
   }
-  return { headers, callId, startTime }
+  const parent = headers.get('traceparent')
+  // Without a traceparent there is no tracestate to read; with one, it is passed on only if valid.
+  const trace = continueTrace(parent, parent === null ? null : headers.get('tracestate'))
+  if (parent === null) headers.set('traceparent', traceparent(trace))
+  else propagate(headers, trace)
+  return { headers, callId, startTime, trace }
 }

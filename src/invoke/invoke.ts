@@ -1,15 +1,26 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
 import { forward } from '../forward/forward'
-import { type FunctionRef, functionKey, functionRef } from '../function-ref'
+import { type FunctionRef, functionKey, functionRef, writtenName } from '../function-ref'
 import { type FunctionTarget, functionPath, functionScope } from '../http/function-path'
 import { isolateMetrics } from '../metrics/isolate'
+import { type CallLine, coloOf, declaredBytes, isLogged, writeLine } from '../observe/call-log'
+import { serverTiming } from '../observe/server-timing'
+import { type Trace, traceparent } from '../observe/trace-context'
 import { type Background, noReplica, readiness } from '../scale/from-zero'
 import type { Readiness } from '../scale/readiness'
 import { refusal, SCALE_WAIT_HEADER, waitedSeconds } from '../scale/refusal'
 
-/** The headers `invocationHeaders` built for one call, and the values the caller sees echoed. */
-export type Call = { headers: Headers; callId: string; startTime: string }
+/** The headers `invocationHeaders` built for one call, the values the caller sees echoed, and its trace. */
+export type Call = {
+  headers: Headers
+  callId: string
+  startTime: string
+  /** The gateway's hop of the call's trace, already in `headers` as `traceparent`. */
+  trace: Trace
+  /** The attempt, for a run of an asynchronous call; absent for a synchronous one. */
+  attempt?: number
+}
 
 /**
  * When the isolate's counts of an invocation are flushed: in the background
@@ -36,6 +47,8 @@ type Invocation = {
   call: Call
   fn: FunctionRef
   startedAt: number
+  /** Time spent waiting for the provider's response heads, over every attempt of this invocation. */
+  upstreamMs: number
   /** The request's body, when the gateway holds it whole and may send it twice. */
   held: Uint8Array | undefined
 }
@@ -70,12 +83,15 @@ export function invokeFunction(
     fn,
     flush,
     startedAt: Date.now(),
+    upstreamMs: 0,
     held: held && held.byteLength <= REPLAY_BODY_LIMIT ? held : undefined,
   }
   const waiting = readiness(env, config, background, fn)
   if (waiting === undefined) return counted(invocation, undefined)
   // Names that are not deployed are not counted: made-up names must not grow the metrics.
-  return waiting.then((ready) => (ready.kind === 'missing' ? refusal(fn, ready) : counted(invocation, ready)))
+  return waiting.then((ready) =>
+    ready.kind === 'missing' ? observed(invocation, refusal(fn, ready), 0) : counted(invocation, ready),
+  )
 }
 
 async function counted(
@@ -108,7 +124,7 @@ async function counted(
       }
     }
     status = response.status
-    return response
+    return observed(invocation, response, waitedMs)
   } finally {
     const wait = waitedMs > 0 ? { seconds: waitedMs / 1000, coldStart } : undefined
     metrics.ended(key, status, (Date.now() - invocation.startedAt) / 1000, wait)
@@ -124,10 +140,9 @@ async function counted(
 const replayable = (invocation: Invocation): boolean =>
   invocation.config.scaleFromZero && (invocation.request.body === null || invocation.held !== undefined)
 
-async function forwardTo(
-  { config, target, request, call, held }: Invocation,
-  waitedMs: number,
-): Promise<Response> {
+async function forwardTo(invocation: Invocation, waitedMs: number): Promise<Response> {
+  const { config, target, request, call, held } = invocation
+  const sentAt = Date.now()
   const response = await forward(config, request, {
     path: functionPath(target),
     scope: functionScope(target),
@@ -136,8 +151,55 @@ async function forwardTo(
     authenticate: false,
     ...(held ? { body: held } : {}),
   })
+  invocation.upstreamMs += Date.now() - sentAt
   response.headers.set('x-call-id', call.callId)
   response.headers.set('x-start-time', call.startTime)
   if (waitedMs > 0) response.headers.set(SCALE_WAIT_HEADER, waitedSeconds(waitedMs))
   return response
+}
+
+/**
+ * The call's answer as the caller gets it, once its head is known: where the
+ * time went (Server-Timing), the gateway's hop of the trace, and the call's
+ * line in the log.
+ */
+function observed(invocation: Invocation, response: Response, waitedMs: number): Response {
+  const { call, config } = invocation
+  const durationMs = Date.now() - invocation.startedAt
+  const headers = response.headers
+  headers.append('server-timing', serverTiming(durationMs, invocation.upstreamMs, waitedMs))
+  headers.set('traceparent', traceparent(call.trace))
+  if (isLogged(config.log, response.status, call.trace.traceId))
+    writeLine(lineOf(invocation, response, durationMs, waitedMs))
+  return response
+}
+
+function lineOf(
+  { call, fn, target, request, upstreamMs, held }: Invocation,
+  response: Response,
+  durationMs: number,
+  waitedMs: number,
+): CallLine {
+  const run = call.attempt !== undefined
+  const line: CallLine = {
+    kind: run ? 'async' : 'sync',
+    callId: call.callId,
+    function: fn.name,
+    namespace: fn.namespace,
+    method: request.method,
+    path: (run ? '/async-function/' : '/function/') + writtenName(target) + target.rest,
+    status: response.status,
+    durationMs,
+    upstreamMs,
+    traceId: call.trace.traceId,
+  }
+  if (waitedMs > 0) line.coldStartMs = waitedMs
+  const bytesIn = held?.byteLength ?? declaredBytes(call.headers)
+  if (bytesIn !== undefined) line.bytesIn = bytesIn
+  const bytesOut = declaredBytes(response.headers)
+  if (bytesOut !== undefined) line.bytesOut = bytesOut
+  if (run) line.attempt = call.attempt
+  const colo = run ? undefined : coloOf(request)
+  if (colo !== undefined) line.colo = colo
+  return line
 }

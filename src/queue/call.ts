@@ -1,6 +1,8 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
 import { functionKey, writtenName } from '../function-ref'
+import { logLine } from '../observe/call-log'
+import { nextHop } from '../observe/trace-context'
 import type { Background } from '../scale/from-zero'
 import { resultBodyKey } from './body'
 import { deliver } from './callback'
@@ -59,7 +61,7 @@ async function run(call: Call, attempt: number): Promise<void> {
   const ledger = ledgerFor(env, message.callId)
   const max = await maxAttempts(env, config, message.fn)
   const answer = await holdingLease(ledger, keyOf(message), attempt, () =>
-    runOnce(env, config, call.background, message),
+    runOnce(env, config, call.background, message, attempt),
   ).catch(failedCall)
   const retryable = !answer.final && isRetryable(answer.status)
   if (retryable && attempt < max) {
@@ -135,6 +137,8 @@ async function settle(call: Call, s: Settling): Promise<void> {
   const ledger = ledgerFor(env, message.callId)
   const url = message.callbackUrl
   if (url && s.result) {
+    const trace = nextHop(new Headers(message.headers))
+    const sentAt = Date.now()
     const delivered = await deliver(config, {
       url,
       callId: message.callId,
@@ -145,6 +149,23 @@ async function settle(call: Call, s: Settling): Promise<void> {
       durationMs: s.result.durationMs,
       retry: s.attempt - 1,
       retryMax: s.maxAttempts - 1,
+      trace,
+    })
+    const origin = new URL(url).origin
+    logLine(config.log, {
+      kind: 'callback',
+      callId: message.callId,
+      function: message.fn.name,
+      namespace: message.fn.namespace,
+      method: 'POST',
+      path: `/async-function/${writtenName(message.target)}${message.target.rest}`,
+      status: delivered.status,
+      durationMs: Date.now() - sentAt,
+      attempt: s.callbackAttempts + 1,
+      traceId: trace.traceId,
+      // The receiver's origin only: a callback URL's path or query may hold a token.
+      callback: origin,
+      ...(delivered.ok ? {} : { error: delivered.reason.replace(url, origin) }),
     })
     if (delivered.ok) await ledger.delivered(keyOf(message))
     else {

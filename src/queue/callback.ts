@@ -1,4 +1,5 @@
 import type { Config } from '../config'
+import { type Trace, traceparent } from '../observe/trace-context'
 import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './signature'
 
 export type Delivery = {
@@ -13,9 +14,18 @@ export type Delivery = {
   /** Retries made before the run whose result this is, and how many were allowed. */
   retry: number
   retryMax: number
+  /** The delivery's hop of the trace of the call that was enqueued. */
+  trace: Trace
 }
 
-export type Delivered = { ok: true } | { ok: false; reason: string; retryAfter: string | null }
+/**
+ * How the receiver answered: its status, or 502 (unreachable) or 504 (no
+ * answer in time) as a gateway would say it.
+ */
+export type Delivered = { status: number } & (
+  | { ok: true }
+  | { ok: false; reason: string; retryAfter: string | null }
+)
 
 // The function's own headers that would mislead a receiver: ours replace them, or they describe a
 // body or connection that is not this one.
@@ -25,6 +35,7 @@ const REPLACED = [
   'connection',
   'keep-alive',
   'host',
+  'tracestate',
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
 ]
@@ -32,7 +43,7 @@ const REPLACED = [
 /**
  * POSTs a call's result to its callback URL: the function's body and
  * headers, plus X-Call-Id, X-Function-Status, X-Function-Name,
- * X-Duration-Seconds, X-Retry and X-Retry-Max, signed when
+ * X-Duration-Seconds, X-Retry and X-Retry-Max, the call's `traceparent`, signed when
  * CALLBACK_SIGNING_KEY is set. Built from nothing of the gateway's own, so
  * its credentials can never reach a receiver. Any 2xx is delivery;
  * redirects are not followed (the allowed-hosts check applies to the URL
@@ -47,6 +58,8 @@ export async function deliver(config: Config, delivery: Delivery): Promise<Deliv
   headers.set('x-duration-seconds', (delivery.durationMs / 1000).toFixed(3))
   headers.set('x-retry', String(delivery.retry))
   headers.set('x-retry-max', String(delivery.retryMax))
+  headers.set('traceparent', traceparent(delivery.trace))
+  if (delivery.trace.state !== undefined) headers.set('tracestate', delivery.trace.state)
   if (config.async.signingKey) {
     const timestamp = String(Math.floor(Date.now() / 1000))
     headers.set(TIMESTAMP_HEADER, timestamp)
@@ -66,9 +79,10 @@ export async function deliver(config: Config, delivery: Delivery): Promise<Deliv
       signal: deadline.signal,
     })
     await response.body?.cancel()
-    if (response.status >= 200 && response.status < 300) return { ok: true }
+    if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status }
     return {
       ok: false,
+      status: response.status,
       reason: `the callback ${delivery.url} answered ${response.status}`,
       retryAfter: response.headers.get('retry-after'),
     }
@@ -76,7 +90,7 @@ export async function deliver(config: Config, delivery: Delivery): Promise<Deliv
     const reason = deadline.signal.aborted
       ? `the callback ${delivery.url} did not answer within ${config.async.callbackTimeoutMs / 1000}s`
       : `cannot reach the callback ${delivery.url}: ${error instanceof Error ? error.message : String(error)}`
-    return { ok: false, reason, retryAfter: null }
+    return { ok: false, status: deadline.signal.aborted ? 504 : 502, reason, retryAfter: null }
   } finally {
     clearTimeout(timer)
   }

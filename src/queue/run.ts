@@ -1,6 +1,9 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
+import { writtenName } from '../function-ref'
 import { invokeFunction } from '../invoke/invoke'
+import { logLine } from '../observe/call-log'
+import { nextHop, propagate } from '../observe/trace-context'
 import type { Background } from '../scale/from-zero'
 import { readCapped } from './body'
 import type { AsyncMessage } from './message'
@@ -18,8 +21,8 @@ export type Answer = {
 
 /**
  * Runs the call's function once through the same path as a sync call (scale
- * from zero included), with the method, path, query, headers and body the
- * caller sent. A body that has gone from R2 is an answer too (410): the call
+ * from zero included, and its line in the call log), with the method, path,
+ * query, headers and body the caller sent. A body that has gone from R2 is an answer too (410): the call
  * can never run, and retrying would not change that.
  */
 export async function runOnce(
@@ -27,12 +30,34 @@ export async function runOnce(
   config: Config,
   background: Background,
   message: AsyncMessage,
+  attempt: number,
 ): Promise<Answer> {
   const started = Date.now()
-  const body = await requestBody(env, message)
-  if (body === undefined)
-    return gatewayAnswer(410, `the stored request body of call ${message.callId} is gone`, started)
   const headers = new Headers(message.headers)
+  // A hop of the trace of the call that put it on the queue, a child of the hop that accepted it.
+  const trace = nextHop(headers)
+  propagate(headers, trace)
+  // What the call log says of a run that never reached the function; invokeFunction logs the others.
+  const unrun = (status: number, error: string) =>
+    logLine(config.log, {
+      kind: 'async',
+      callId: message.callId,
+      function: message.fn.name,
+      namespace: message.fn.namespace,
+      method: message.method,
+      path: `/async-function/${writtenName(message.target)}${message.target.rest}`,
+      status,
+      durationMs: Date.now() - started,
+      attempt,
+      traceId: trace.traceId,
+      error,
+    })
+  const body = await requestBody(env, message)
+  if (body === undefined) {
+    const gone = `the stored request body of call ${message.callId} is gone`
+    unrun(410, gone)
+    return gatewayAnswer(410, gone, started)
+  }
   const startTime = `${Date.now()}000000`
   headers.set('x-start-time', startTime)
   const request = new Request('http://async.invalid/', { method: message.method, body })
@@ -43,11 +68,14 @@ export async function runOnce(
     background,
     message.target,
     request,
-    { headers, callId: message.callId, startTime },
+    { headers, callId: message.callId, startTime, trace, attempt },
     'batch',
     // A body kept in the message is held whole, so a 503 "no replica" can wake the function and send it again.
     'inline' in message.body ? message.body.inline : undefined,
-  )
+  ).catch((error: unknown) => {
+    unrun(502, `the call failed: ${error instanceof Error ? error.message : String(error)}`)
+    throw error
+  })
   const read = await readCapped(response.body, config.async.maxBodyBytes)
   if ('tooLarge' in read)
     return gatewayAnswer(

@@ -1,11 +1,15 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { invocationAccess } from '../access/invocation'
+import type { Config } from '../config'
 import type { AppEnv } from '../env'
-import { functionKey, functionRef } from '../function-ref'
+import { type FunctionRef, functionKey, functionRef, writtenName } from '../function-ref'
 import { methodNotAllowed } from '../http/allow'
-import { parseFunctionTarget } from '../http/function-path'
+import { type FunctionTarget, parseFunctionTarget } from '../http/function-path'
 import { noSuchFunction, plainText } from '../http/responses'
 import { invocationHeaders } from '../invoke/call-headers'
+import type { Call } from '../invoke/invoke'
+import { type CallLine, coloOf, declaredBytes, logLine } from '../observe/call-log'
+import { traceparent } from '../observe/trace-context'
 import { checkCallbackUrl } from '../queue/callback-url'
 import { enqueue } from '../queue/produce'
 import { existence } from '../scale/existence'
@@ -25,34 +29,77 @@ const BINDINGS = ['ASYNC_QUEUE', 'ASYNC_DEAD_LETTERS', 'ASYNC_BODIES', 'CALL_LED
  */
 export const asyncFunctionRoutes = new Hono<AppEnv>()
   .post('/async-function/*', async function enqueueCall(c) {
+    const startedAt = Date.now()
     const target = parseFunctionTarget(c.req.url, PREFIX)
     if ('status' in target) return plainText(target.status, target.message)
-    const missing = BINDINGS.filter((name) => !c.env[name])
-    if (missing.length > 0)
-      return plainText(
-        503,
-        `asynchronous invocations are not available: this deployment has no ${missing.join(', ')} binding (see wrangler.toml)`,
-      )
     const config = c.get('config')
-    const given = c.req.header('x-call-id')
-    if (given !== undefined && !CALL_ID.test(given))
-      return plainText(400, 'X-Call-Id must be 1 to 200 printable ASCII characters without spaces')
-    const callback = c.req.header('x-callback-url')
-    const checked =
-      callback === undefined ? undefined : checkCallbackUrl(callback, config.async.callbackHosts)
-    if (checked && 'problem' in checked) return plainText(400, checked.problem)
     const fn = functionRef(config, target)
     const call = invocationHeaders(c.req.raw)
-    // Checked when the call is accepted: the run, later, carries X-Auth-Subject, never the token.
-    if (config.jwt) {
-      const refused = await invocationAccess(c.env, config, config.jwt, c.req.raw, fn, call.headers)
-      if (refused) return refused
-    }
-    const exists = await existence(c.env, config, fn)
-    if (exists.kind === 'missing') return noSuchFunction(functionKey(fn))
-    if (exists.kind === 'fault') return plainText(exists.status, exists.message)
-    const queued = await enqueue(c.env, config, c.executionCtx, c.req.raw, target, fn, call, checked?.url)
-    if ('status' in queued) return plainText(queued.status, queued.message)
-    return new Response(null, { status: 202, headers: { 'x-call-id': queued.callId } })
+    const response = await accept(c, config, target, fn, call)
+    return observedEnqueue(c.req.raw, config, target, fn, call, response, startedAt)
   })
   .all('/async-function/*', methodNotAllowed('POST'))
+
+async function accept(
+  c: Context<AppEnv>,
+  config: Config,
+  target: FunctionTarget,
+  fn: FunctionRef,
+  call: Call,
+): Promise<Response> {
+  const missing = BINDINGS.filter((name) => !c.env[name])
+  if (missing.length > 0)
+    return plainText(
+      503,
+      `asynchronous invocations are not available: this deployment has no ${missing.join(', ')} binding (see wrangler.toml)`,
+    )
+  const given = c.req.header('x-call-id')
+  if (given !== undefined && !CALL_ID.test(given))
+    return plainText(400, 'X-Call-Id must be 1 to 200 printable ASCII characters without spaces')
+  const callback = c.req.header('x-callback-url')
+  const checked = callback === undefined ? undefined : checkCallbackUrl(callback, config.async.callbackHosts)
+  if (checked && 'problem' in checked) return plainText(400, checked.problem)
+  // Checked when the call is accepted: the run, later, carries X-Auth-Subject, never the token.
+  if (config.jwt) {
+    const refused = await invocationAccess(c.env, config, config.jwt, c.req.raw, fn, call.headers)
+    if (refused) return refused
+  }
+  const exists = await existence(c.env, config, fn)
+  if (exists.kind === 'missing') return noSuchFunction(functionKey(fn))
+  if (exists.kind === 'fault') return plainText(exists.status, exists.message)
+  const queued = await enqueue(c.env, config, c.executionCtx, c.req.raw, target, fn, call, checked?.url)
+  if ('status' in queued) return plainText(queued.status, queued.message)
+  return new Response(null, { status: 202, headers: { 'x-call-id': queued.callId } })
+}
+
+/** The answer with the trace hop that accepted the call (the run continues it) and its line in the log. */
+function observedEnqueue(
+  request: Request,
+  config: Config,
+  target: FunctionTarget,
+  fn: FunctionRef,
+  call: Call,
+  response: Response,
+  startedAt: number,
+): Response {
+  const durationMs = Date.now() - startedAt
+  response.headers.set('traceparent', traceparent(call.trace))
+  response.headers.append('server-timing', `gateway;dur=${durationMs}`)
+  const line: CallLine = {
+    kind: 'enqueue',
+    callId: call.callId,
+    function: fn.name,
+    namespace: fn.namespace,
+    method: request.method,
+    path: PREFIX + writtenName(target) + target.rest,
+    status: response.status,
+    durationMs,
+    traceId: call.trace.traceId,
+  }
+  const bytesIn = declaredBytes(request.headers)
+  if (bytesIn !== undefined) line.bytesIn = bytesIn
+  const colo = coloOf(request)
+  if (colo !== undefined) line.colo = colo
+  logLine(config.log, line)
+  return response
+}

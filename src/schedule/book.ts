@@ -99,9 +99,8 @@ export class ScheduleBook {
         if (!current) break
         // A slot the queue refused for now is sent again next tick; one that can never be sent is given up.
         if (sent.ok || !sent.again) current.pending = current.pending.filter((p) => p.callId !== claim.callId)
+        // A slot that was not sent is in the call log already (src/schedule/run.ts), and in the report.
         current.last = sent.ok ? claim : { ...claim, error: sent.error }
-        if (!sent.ok)
-          console.warn(`schedule: ${key} slot ${new Date(claim.slot).toISOString()}: ${sent.error}`)
       }
     }
     this.#storage.save(this.#book)

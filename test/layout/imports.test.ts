@@ -19,6 +19,7 @@ const LAYERS = [
   ['scale'],
   ['metrics'],
   ['forward'],
+  ['observe'],
   ['http'],
   ['(base)'],
   ['schemas'],
