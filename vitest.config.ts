@@ -5,5 +5,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     projects: ['./vitest.worker.config.ts', './vitest.node.config.ts'],
+    // The call log writes a JSON line per call (README, "Observability"); test/worker/call-log.test.ts reads
+    // them, and printing the thousands the other tests cause would bury what matters in the output.
+    onConsoleLog: (log) => !log.startsWith('{"kind":'),
   },
 })

@@ -139,6 +139,16 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.end(`status ${url.searchParams.get('code')}`)
     return
   }
+  // A function that reports its own Server-Timing, which the gateway's entries join.
+  if (path.startsWith('/function/timed')) {
+    res.writeHead(200, {
+      'content-type': 'text/plain',
+      'content-length': '5',
+      'server-timing': 'db;dur=7;desc="query"',
+    })
+    res.end('timed')
+    return
+  }
   if (path.startsWith('/function/gzip')) {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' })
     res.end(gzipSync(Buffer.from('compressed by the function')))

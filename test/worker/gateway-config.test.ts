@@ -96,6 +96,8 @@ describe('configuration', () => {
       AUTOSCALE_DOWN_WINDOW: '0s',
       IDLE_AFTER: '90s',
       METRICS_TOKEN: 'scrape-me',
+      LOG_CALLS: 'errors',
+      LOG_SAMPLE: '0.5',
       MAX_ASYNC_BODY: '2MB',
       ASYNC_MAX_ATTEMPTS: '3',
       ASYNC_RETRY_INITIAL: '5s',
@@ -126,6 +128,7 @@ describe('configuration', () => {
         autoscaleDownWindowMs: 0,
         idleAfterMs: 90_000,
         metricsToken: 'scrape-me',
+        log: { calls: 'errors', sample: 0.5 },
         async: {
           maxBodyBytes: 2_000_000,
           maxAttempts: 3,
@@ -162,6 +165,7 @@ describe('configuration', () => {
         autoscaleTarget: 50,
         autoscaleDownWindowMs: 60_000,
         idleAfterMs: 900_000,
+        log: { calls: 'all', sample: 1 },
         metricsToken: undefined,
         async: {
           maxBodyBytes: 10 * 1024 * 1024,

@@ -52,6 +52,10 @@ export async function utf8(res: Response): Promise<string> {
   return new TextDecoder().decode(await res.arrayBuffer())
 }
 
+/** A line of the call log (test/worker/call-log.test.ts tests those), not one of the gateway's warnings. */
+export const isCallLine = (args: unknown[]): boolean =>
+  typeof args[0] === 'string' && args[0].startsWith('{"kind":')
+
 /**
  * Runs `action` with console[`level`] captured and returns what it logged: a
  * broken configuration or an unreadable message is logged, and a test asserts
@@ -61,7 +65,10 @@ async function logged(level: 'warn' | 'error', action: () => Promise<void>): Pro
   const spy = vi.spyOn(console, level).mockImplementation(() => {})
   try {
     await action()
-    return spy.mock.calls.map((args) => args.join(' ')).join('\n')
+    return spy.mock.calls
+      .filter((args) => !isCallLine(args))
+      .map((args) => args.join(' '))
+      .join('\n')
   } finally {
     spy.mockRestore()
   }
