@@ -190,6 +190,13 @@ export function portalFlow({ run, credentials }: FlowOptions): void {
       ])
       expect(await result.locator('.call-id').textContent()).toBe(response.headers()['x-call-id'])
       await see(result, / ms|\d s/)
+      // Where the time went, from the gateway's Server-Timing, and the trace the call log names.
+      for (const name of ['gateway', 'upstream'])
+        await see(result.locator(`[data-timing="${name}"]`), new RegExp(`^${name} \\d+ ms$`))
+      expect(await result.locator('[data-timing="wake"]').count()).toBe(0)
+      expect(await result.locator('.trace-id').textContent()).toBe(
+        response.headers().traceparent?.split('-')[1],
+      )
       await see(portal.row('wc').locator('[data-invocations]'), '1')
       await portal.screenshot('invoked')
     })
@@ -240,6 +247,7 @@ export function portalFlow({ run, credentials }: FlowOptions): void {
       const result = await portal.invoke('wake')
       await see(result.locator('[data-status]'), '200')
       await see(result.locator('.cold-start'), /^cold start \(\d+(\.\d+)? s\)$/)
+      await see(result.locator('[data-timing="wake"]'), /^wake \d+(\.\d+)? (ms|s)$/)
       await see(portal.replicas('wc'), '1/1')
       await portal.screenshot('cold-start')
     })

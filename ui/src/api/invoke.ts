@@ -1,4 +1,5 @@
 import { ApiError, UNREACHABLE } from './http'
+import { parseServerTiming, type TimingEntry } from './server-timing'
 import { withToken } from './session'
 
 export type Invocation = {
@@ -23,6 +24,10 @@ export type InvocationResult = {
   callId: string | undefined
   /** Set when the gateway had to wake the function from zero replicas first. */
   coldStartSeconds: number | undefined
+  /** Where the time went, from `Server-Timing`: the function's entries, then the gateway's. */
+  timing: TimingEntry[]
+  /** The W3C trace the call belongs to, from the response's `traceparent`: the id the call log has. */
+  traceId: string | undefined
 }
 
 const NO_BODY = new Set(['GET', 'HEAD'])
@@ -74,5 +79,7 @@ export async function invoke(
     durationMs,
     callId: response.headers.get('x-call-id') ?? undefined,
     coldStartSeconds: Number.isFinite(coldStart) ? coldStart : undefined,
+    timing: parseServerTiming(response.headers.get('server-timing')),
+    traceId: /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(response.headers.get('traceparent') ?? '')?.[1],
   }
 }

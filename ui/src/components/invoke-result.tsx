@@ -3,7 +3,10 @@ import type { InvocationResult } from '../api/invoke'
 import { showBody } from '../body'
 import { bytes, milliseconds } from '../format'
 
-/** Status, timing, call id, cold start, headers and the body as text, pretty JSON or a download. */
+/**
+ * Status, timing, call id, cold start, where the time went (Server-Timing) and
+ * the trace id, headers, and the body as text, pretty JSON or a download.
+ */
 export function InvokeResult({ result, name }: { result: InvocationResult; name: string }) {
   const shown = useMemo(() => showBody(result.body, result.contentType), [result])
   const [raw, setRaw] = useState(false)
@@ -36,6 +39,21 @@ export function InvokeResult({ result, name }: { result: InvocationResult; name:
           <span class="badge busy cold-start">cold start ({result.coldStartSeconds} s)</span>
         )}
       </p>
+      {result.timing.length > 0 && (
+        <p class="timing" title="Server-Timing: where the time went">
+          {result.timing.map((entry) => (
+            <span key={entry.name} data-timing={entry.name} title={entry.description}>
+              {entry.name}{' '}
+              <strong>{entry.durationMs === undefined ? '—' : milliseconds(entry.durationMs)}</strong>
+            </span>
+          ))}
+          {result.traceId && (
+            <span>
+              trace <code class="trace-id">{result.traceId}</code>
+            </span>
+          )}
+        </p>
+      )}
       <details>
         <summary>Response headers ({result.headers.length})</summary>
         <dl class="headers">
