@@ -10,6 +10,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, wranglerSettings } from './production-worker.mjs'
 
+// Kept for error messages; the gateway logs a line per call, so a long run keeps only its latest output.
+const OUTPUT_KEPT = 1 << 20
+const kept = (text) => (text.length > 2 * OUTPUT_KEPT ? text.slice(-OUTPUT_KEPT) : text)
+
 const root = fileURLToPath(new URL('..', import.meta.url))
 const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
 const toml = (value) => JSON.stringify(String(value))
@@ -92,10 +96,10 @@ export async function startGatewayProcesses({ bundleDir, gateways = 3, vars = {}
     )
     let output = ''
     child.stdout.on('data', (chunk) => {
-      output += chunk
+      output = kept(output + chunk)
     })
     child.stderr.on('data', (chunk) => {
-      output += chunk
+      output = kept(output + chunk)
     })
     processes.push({ child, url: `http://127.0.0.1:${port}`, output: () => output })
   }

@@ -2,11 +2,15 @@
 // what security tests and benchmarks must measure, because `wrangler dev` and
 // `new Request(url)` both normalise the request target before the Worker sees it.
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+// Kept for error messages; the gateway logs a line per call, so a long run keeps only its latest output.
+const OUTPUT_KEPT = 16 << 20
+const kept = (text) => (text.length > 2 * OUTPUT_KEPT ? text.slice(-OUTPUT_KEPT) : text)
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = (name) => join(root, 'node_modules', '.bin', name)
@@ -143,6 +147,8 @@ ${ports.map((_, i) => worker(i)).join('\n')}`
  * in the run's own temporary folder, removed on `close()`. `gateways` above 1
  * serves that many gateway Workers sharing the Durable Objects, each an
  * isolate of its own on its own port (`urls`); `url` is the first.
+ * `logToFile` sends workerd's output to a file in the run's folder instead of
+ * a pipe this process reads (benchmarks: the call log writes a line per call).
  */
 export async function startWorkerd({
   bundleDir,
@@ -154,6 +160,7 @@ export async function startWorkerd({
   pollMs = 50,
   storageDir: ownStorage,
   gateways = 1,
+  logToFile = false,
 } = {}) {
   const settings = wranglerSettings(config)
   const listen = port ?? (await freePort())
@@ -169,20 +176,26 @@ export async function startWorkerd({
   )
   const command = [...wrap, bin('workerd'), 'serve', join(dir, 'config.capnp'), ...args]
   const spawnedAt = performance.now()
-  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+  // A log file takes the output as a log collector would, without waking a reader for every line.
+  const logFile = logToFile ? join(dir, 'workerd.log') : undefined
+  const logFd = logFile ? openSync(logFile, 'a') : undefined
+  const stdio = logFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd]
+  const child = spawn(command[0], command.slice(1), { stdio })
+  if (logFd !== undefined) closeSync(logFd)
   let output = ''
-  child.stdout.on('data', (chunk) => {
-    output += chunk
+  child.stdout?.on('data', (chunk) => {
+    output = kept(output + chunk)
   })
-  child.stderr.on('data', (chunk) => {
-    output += chunk
+  child.stderr?.on('data', (chunk) => {
+    output = kept(output + chunk)
   })
+  const outputNow = () => (logFile ? kept(readFileSync(logFile, 'utf8')) : output)
   const urls = ports.map((p) => `http://127.0.0.1:${p}`)
   const url = urls[0]
   const deadline = Date.now() + 15_000
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`workerd exited (${child.exitCode ?? child.signalCode}):\n${output}`)
+      throw new Error(`workerd exited (${child.exitCode ?? child.signalCode}):\n${outputNow()}`)
     const answers = await Promise.all(
       urls.map((u) =>
         fetch(`${u}/__workerd_ready`).then(
@@ -195,7 +208,7 @@ export async function startWorkerd({
     if (up) break
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`workerd did not listen on ${url} within 15 s:\n${output}`)
+      throw new Error(`workerd did not listen on ${url} within 15 s:\n${outputNow()}`)
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs))
   }
@@ -205,7 +218,7 @@ export async function startWorkerd({
     port: listen,
     pid: child.pid,
     spawnedAt,
-    output: () => output,
+    output: outputNow,
     /** Stops workerd; `SIGKILL` ends it the way a runtime loses a process, mid-request. */
     async close(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) {

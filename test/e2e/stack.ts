@@ -4,6 +4,10 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+// Kept for error messages; the gateway logs a line per call, so a long run keeps only its latest output.
+const OUTPUT_KEPT = 1 << 20
+const kept = (text: string) => (text.length > 2 * OUTPUT_KEPT ? text.slice(-OUTPUT_KEPT) : text)
+
 // `npm start` as a newcomer runs it: scripts/start.mjs starting the dev provider and `wrangler dev`.
 // Ports are picked free so a test never collides with a running `npm start` or with another test's stack.
 
@@ -58,10 +62,10 @@ export async function startStack(options: { args?: string[]; coldStartMs?: numbe
     detached: true,
   })
   child.stdout?.on('data', (chunk) => {
-    output += chunk
+    output = kept(output + chunk)
   })
   child.stderr?.on('data', (chunk) => {
-    output += chunk
+    output = kept(output + chunk)
   })
   const stack: Stack = {
     child,
