@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const config = join(root, 'bench', 'floor', 'wrangler.toml')
 const variants = (
   process.env.FLOOR_VARIANTS ??
-  'bare,init,init+headers,init+response,init+timer,init+signal,init+headers+response+timer,bare'
+  'bare,init,init+headers,init+response,init+timer,init+signal,init+headers+response+timer,init+headers+response+timer+trace,init+headers+response+timer+trace+log,bare'
 ).split(',')
 const seconds = Number(process.env.BENCH_SECONDS ?? 2)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7)
@@ -35,6 +35,8 @@ for (const item of cases) {
     bundleDir: dir,
     config,
     wrap: pinned ? ['taskset', '-c', '0'] : [],
+    // The log step's lines go to a file, as a log collector takes them, not through a pipe this process reads.
+    logToFile: true,
     vars: { VARIANT: item.variant, UPSTREAM_URL: upstream.url },
   })
   item.runs = []
