@@ -17,9 +17,23 @@ const KNOWN_FLAGS = 0x03
 // Longer lists may be cut by any hop (the specification's 512-character floor); printable ASCII only.
 const STATE = /^[\x20-\x7e]{1,512}$/
 
-// Ids need to be unique, not secret: Math.random, as OpenTelemetry's own id generator for JavaScript
-// uses, costs a fraction of crypto.getRandomValues on the invocation path. Never 0, so no id is all zeros.
-const hex8 = () => ((Math.random() * 0xffffffff) >>> 0 || 1).toString(16).padStart(8, '0')
+// Ids need to be unique, not secret, and are made on the invocation path, where six random words cost a call
+// more than the headers that carry them. A span id is this isolate's random prefix and a counter: unique
+// within a trace, which is all a parent id must be. A new trace id is a random UUID's 32 hex digits; its
+// last 14 are random, as Level 2's random-trace-id flag promises (and LOG_SAMPLE relies on).
+const hex8 = (word: number) => (word >>> 0).toString(16).padStart(8, '0')
+// Drawn on first use: Workers refuse random values in the global scope.
+let spanPrefix = ''
+let spans = 0
+function nextSpanId(): string {
+  if (spanPrefix === '') spanPrefix = hex8(crypto.getRandomValues(new Uint32Array(1))[0] as number)
+  spans = (spans + 1) >>> 0 || 1
+  return spanPrefix + hex8(spans)
+}
+function newTraceId(): string {
+  const uuid = crypto.randomUUID()
+  return uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24)
+}
 
 /**
  * The gateway's hop of the trace a call arrived with, or of a new trace when
@@ -28,7 +42,7 @@ const hex8 = () => ((Math.random() * 0xffffffff) >>> 0 || 1).toString(16).padSta
  * means a fresh trace.
  */
 export function continueTrace(traceparent: string | null, tracestate: string | null): Trace {
-  const spanId = hex8() + hex8()
+  const spanId = nextSpanId()
   const parent = traceparent === null ? null : (V00.exec(traceparent) ?? LATER.exec(traceparent))
   if (parent && parent[1] !== ZERO_TRACE && parent[2] !== ZERO_SPAN) {
     const flags = (Number.parseInt(parent[3] as string, 16) & KNOWN_FLAGS).toString(16).padStart(2, '0')
@@ -37,7 +51,7 @@ export function continueTrace(traceparent: string | null, tracestate: string | n
     return trace
   }
   // Sampled, with a random trace id (Level 2's flag): whoever records spans downstream may keep them.
-  return { traceId: hex8() + hex8() + hex8() + hex8(), spanId, flags: '03' }
+  return { traceId: newTraceId(), spanId, flags: '03' }
 }
 
 /** The `traceparent` this hop sends on: its own span is the parent of the next. */
