@@ -27,6 +27,7 @@ export class MetricsBuffer {
   #pending: Flush | undefined
   #inflight = new Map<string, number>()
   #scheduled = false
+  #reportInFlight = false
   #lastFlush = 0
   #flushing: Promise<boolean> | undefined
 
@@ -72,6 +73,16 @@ export class MetricsBuffer {
     background.waitUntil(this.#flushSoon())
   }
 
+  /**
+   * Makes sure the next flush tells the shards this isolate's calls in flight
+   * though nothing was counted since: the shards forget a silent isolate's
+   * gauge, and a call that lasts (a WebSocket) must not drop out of it.
+   */
+  reportInFlight(background: Background): void {
+    this.#reportInFlight = true
+    this.scheduleFlush(background)
+  }
+
   /** Waits for the next flush slot, then flushes; one is scheduled at a time. */
   async #flushSoon(): Promise<void> {
     try {
@@ -102,7 +113,8 @@ export class MetricsBuffer {
     this.#lastFlush = Date.now()
     if (!this.#pending) {
       // Nothing started or ended since the last flush, so nothing (in flight included) changed.
-      if (isEmpty(this.#counts)) return true
+      if (isEmpty(this.#counts) && !this.#reportInFlight) return true
+      this.#reportInFlight = false
       this.#pending = {
         isolate: this.id,
         seq: ++this.#seq,

@@ -3,9 +3,10 @@ import type { Config } from '../config'
 /**
  * What a line is about: a synchronous call, one run of an asynchronous call,
  * accepting one onto the queue, delivering its callback, putting a scheduled
- * run on the queue, or a management call under `/system/`.
+ * run on the queue, a WebSocket to a function (written when it closes), or a
+ * management call under `/system/`.
  */
-export type LineKind = 'sync' | 'async' | 'enqueue' | 'callback' | 'schedule' | 'management'
+export type LineKind = 'sync' | 'async' | 'enqueue' | 'callback' | 'schedule' | 'websocket' | 'management'
 
 /**
  * One line of the call log, written as JSON so that Workers Logs indexes each
@@ -20,7 +21,7 @@ export type CallLine = {
   /** As the caller wrote it, without the query: a query may carry anything. */
   path: string
   status: number
-  /** From the call reaching the gateway to the response head (the callback's answer for `callback`). */
+  /** From the call reaching the gateway to the response head (the callback's answer for `callback`; the close for `websocket`). */
   durationMs: number
   upstreamMs?: number
   coldStartMs?: number
@@ -32,6 +33,9 @@ export type CallLine = {
   traceId: string
   /** For `callback`, the receiver's origin. */
   callback?: string
+  /** For `websocket`, the messages relayed from the caller to the function and back. */
+  messagesIn?: number
+  messagesOut?: number
   /** Why a call failed when the status alone does not say (a callback that could not be reached). */
   error?: string
 }

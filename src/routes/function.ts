@@ -8,6 +8,7 @@ import { parseFunctionTarget } from '../http/function-path'
 import { plainText } from '../http/responses'
 import { invocationHeaders } from '../invoke/call-headers'
 import { invokeFunction } from '../invoke/invoke'
+import { invokeWebSocket, isWebSocketUpgrade } from '../invoke/websocket'
 import type { Background } from '../scale/from-zero'
 
 const PREFIX = '/function/'
@@ -15,6 +16,7 @@ const PREFIX = '/function/'
 /**
  * Synchronous invocations: any method, streamed both ways, never behind basic
  * auth; behind a token only for functions that ask for one (src/access/invocation.ts).
+ * A GET with `Upgrade: websocket` opens a WebSocket to the function (src/invoke/websocket.ts).
  */
 export const functionRoutes = new Hono<AppEnv>().all('/function/*', function invoke(c) {
   const target = parseFunctionTarget(c.req.url, PREFIX)
@@ -22,6 +24,8 @@ export const functionRoutes = new Hono<AppEnv>().all('/function/*', function inv
   const config = c.get('config')
   const call = invocationHeaders(c.req.raw)
   if (config.jwt) return guarded(c.env, config, config.jwt, c.executionCtx, target, c.req.raw, call)
+  if (isWebSocketUpgrade(c.req.raw))
+    return invokeWebSocket(c.env, config, c.executionCtx, target, c.req.raw, call)
   return invokeFunction(c.env, config, c.executionCtx, target, c.req.raw, call)
 })
 
@@ -35,5 +39,7 @@ async function guarded(
   call: ReturnType<typeof invocationHeaders>,
 ): Promise<Response> {
   const refused = await invocationAccess(env, config, jwt, request, functionRef(config, target), call.headers)
-  return refused ?? invokeFunction(env, config, background, target, request, call)
+  if (refused) return refused
+  if (isWebSocketUpgrade(request)) return invokeWebSocket(env, config, background, target, request, call)
+  return invokeFunction(env, config, background, target, request, call)
 }
