@@ -27,6 +27,19 @@ afterAll(() => gw?.close())
 const invocations = (reached: Received[]) =>
   reached.filter((r) => r.target.startsWith('/function/')).map((r) => r.target)
 
+/** A WebSocket handshake as a browser sends it, raw. */
+const upgradeText = (target: string) =>
+  [
+    `GET ${target} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version: 13',
+    '',
+    '',
+  ].join('\r\n')
+
 async function send(text: string) {
   const mark = gw.upstream.received.length
   const response = await rawRequest(gw.port, text)
@@ -39,6 +52,25 @@ describe('path escapes from an invocation', () => {
     expect([400, 401]).toContain(response.status)
     for (const r of reached) expect(staysInside(r.target, 'x'), r.target).toBe(true)
     expect(reached).toEqual([])
+  })
+
+  it.each(ESCAPES)(
+    'GET %s with Upgrade: websocket is refused and reaches nothing outside the function',
+    async (target) => {
+      const { response, reached } = await send(upgradeText(target))
+      expect([400, 401]).toContain(response.status)
+      expect(reached).toEqual([])
+    },
+  )
+
+  it('opens a WebSocket only inside the function it names, exactly as sent', async () => {
+    for (const target of ['/function/x/chat', '/function/x.openfaas-fn/a%2Fb?room=1']) {
+      const { response, reached } = await send(upgradeText(target))
+      // The recording upstream refuses every handshake; the gateway says so, having asked only the function.
+      expect(response.status, target).toBe(400)
+      expect(invocations(reached)).toEqual([target])
+      expect(reached.find((r) => r.target === target)?.headers.upgrade).toBe('websocket')
+    }
   })
 
   it('reaches nothing through /async-function/ either', async () => {

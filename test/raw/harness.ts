@@ -21,7 +21,10 @@ export type UpstreamOptions = {
   labels?: (name: string, namespace: string) => Record<string, string> | undefined
 }
 
-/** Answers every request with 200 and remembers it; `/function/*` echoes the body, as a function would. */
+/**
+ * Answers every request with 200 and remembers it; `/function/*` echoes the body, as a function would.
+ * A WebSocket handshake is remembered too, and answered 400.
+ */
 export async function recordingUpstream({ labels }: UpstreamOptions = {}): Promise<Upstream> {
   const received: Received[] = []
   const server: Server = createServer((req, res) => {
@@ -63,6 +66,18 @@ export async function recordingUpstream({ labels }: UpstreamOptions = {}): Promi
       res.writeHead(200, { 'content-type': 'text/plain' })
       res.end(record.body)
     })
+  })
+  // A WebSocket handshake is recorded like any request, then refused: nothing here speaks WebSocket.
+  server.on('upgrade', (req, socket) => {
+    received.push({
+      method: req.method ?? '',
+      target: req.url ?? '',
+      headers: req.headers,
+      body: Buffer.alloc(0),
+    })
+    socket.end(
+      'HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 13\r\n\r\nno websocket\n',
+    )
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
