@@ -215,6 +215,24 @@ describe('flushing', () => {
     expect(sent).toEqual([1, 2])
     expect((await shard().snapshot()).counts[fn]?.codes['200']?.count).toBe(2)
   })
+
+  it('reports a call still in flight again when asked, though nothing was counted since (a WebSocket)', async () => {
+    const fn = `held-${counter++}.ns`
+    const flushes: { counts: object; inflight: Record<string, number> }[] = []
+    const buffer = new MetricsBuffer(async (flush) => {
+      flushes.push({ counts: flush.counts, inflight: flush.inflight })
+    }, 0)
+    buffer.started(fn)
+    expect(await buffer.flush()).toBe(true)
+    // Nothing new: a plain flush sends nothing, so the shards would forget this isolate's gauge.
+    expect(await buffer.flush()).toBe(true)
+    expect(flushes).toHaveLength(1)
+    const waited: Promise<unknown>[] = []
+    buffer.reportInFlight({ waitUntil: (promise) => waited.push(promise) })
+    await Promise.all(waited)
+    expect(flushes).toHaveLength(2)
+    expect(flushes[1]).toEqual({ counts: {}, inflight: { [fn]: 1 } })
+  })
 })
 
 describe('replica sync', () => {
