@@ -3,11 +3,14 @@ import { join } from 'node:path'
 import { badRequest, conflict, notFound } from './errors.ts'
 import type { Logs } from './logs.ts'
 import type { Namespaces } from './namespaces.ts'
-import { createReplicaSet, type ReplicaSet } from './replicas.ts'
+import { coldStart, createReplicaSet, type Replica, type ReplicaSet } from './replicas.ts'
+import type { Sandbox } from './sandbox.ts'
 import type { FunctionSpec, FunctionStatus } from './schemas.ts'
 import { type Secrets, writeSecretFiles } from './secrets.ts'
+import type { ServerPool } from './servers.ts'
 import { type FunctionSettings, readSettings } from './settings.ts'
 import type { StoredFunction } from './store.ts'
+import { splitEnvProcess } from './watchdog.ts'
 
 // The function lifecycle: deploy, update, scale, delete, and what the provider reports about each.
 // Every mutation checks everything first and then changes state synchronously, so a refused request
@@ -33,6 +36,9 @@ export function createFunctions(deps: {
   logs: Logs
   // Each function's secrets are materialised under here (see sandbox.ts).
   secretsRoot: string
+  sandbox: Sandbox
+  // HTTP mode's server processes.
+  servers: ServerPool
   persist: () => Promise<void>
 }) {
   const byNamespace = new Map<string, Map<string, DeployedFunction>>()
@@ -64,14 +70,68 @@ export function createFunctions(deps: {
     writeSecretFiles(fn.secretsDir, files)
   }
 
+  // A fixed upstream_url port serves one replica of one function.
+  function checkPorts(namespace: string, name: string, settings: FunctionSettings, replicas: number) {
+    const port = settings.upstreamPort
+    if (port === undefined) return
+    if (replicas > 1) {
+      throw badRequest(
+        `function ${name}.${namespace} cannot run ${replicas} replicas: its upstream_url ` +
+          `http://${settings.upstreamHost}:${port} names a fixed port, and one port serves one replica ` +
+          '(leave upstream_url out to give each replica a free port)',
+      )
+    }
+    const other = [...byNamespace.values()]
+      .flatMap((fns) => [...fns.values()])
+      .find(
+        (fn) => fn.settings.upstreamPort === port && !(fn.namespace === namespace && fn.spec.name === name),
+      )
+    if (other !== undefined) {
+      throw badRequest(
+        `upstream_url port ${port} is already used by function ${other.spec.name}.${other.namespace}: ` +
+          'one port serves one replica (leave upstream_url out to get a free port)',
+      )
+    }
+  }
+
+  // HTTP mode: the replica is the function's server, started with the classic mode's environment plus
+  // PORT and upstream_url (see servers.ts).
+  function startServer(fn: DeployedFunction, replica: Replica, setReady: (ready: boolean) => void) {
+    // Lines from a deleted function's dying server go nowhere: its log is gone, and a function deployed
+    // again under the name must not inherit them.
+    const log = (text: string) => {
+      if (find(fn.namespace, fn.spec.name) === fn)
+        deps.logs.append(fn.namespace, fn.spec.name, replica.name, text)
+    }
+    const argv = splitEnvProcess(fn.spec.envProcess ?? '')
+    const command = deps.sandbox.wrap(argv, fn.secretsDir)
+    const { server, stop } = deps.servers.start({
+      command,
+      envProcess: argv.join(' '),
+      env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...fn.spec.envVars, ...command.env },
+      host: fn.settings.upstreamHost,
+      port: fn.settings.upstreamPort,
+      readyPath: fn.settings.readyPath,
+      stopGraceMs: fn.settings.writeTimeoutMs,
+      log,
+      setReady,
+    })
+    replica.server = server
+    return () => void stop()
+  }
+
   function add(namespace: string, spec: FunctionSpec, settings: FunctionSettings, createdAt: string) {
     let fn: DeployedFunction | undefined
+    const classic = coldStart(deps.coldStartMs)
     const replicas = createReplicaSet({
       functionName: spec.name,
       fullName: `${spec.name}.${namespace}`,
       coldStartMs: deps.coldStartMs,
       // Read at each dispatch, so an update's max_inflight applies at once.
       maxInflight: () => fn?.settings.maxInflight ?? Number.POSITIVE_INFINITY,
+      // The mode is read as each replica starts; an update that involves HTTP mode restarts them all.
+      start: (replica, setReady) =>
+        fn?.settings.mode === 'http' ? startServer(fn, replica, setReady) : classic(replica, setReady),
     })
     fn = {
       namespace,
@@ -106,6 +166,7 @@ export function createFunctions(deps: {
       }
       checkSecrets(namespace, spec)
       const settings = readSettings(spec)
+      checkPorts(namespace, spec.name, settings, settings.minReplicas)
       if (createNamespace) deps.namespaces.create(namespace, {})
       add(namespace, spec, settings, new Date().toISOString()).replicas.scale(settings.minReplicas)
       return deps.persist()
@@ -115,18 +176,25 @@ export function createFunctions(deps: {
       const fn = get(namespace, spec.name)
       checkSecrets(namespace, spec)
       const settings = readSettings(spec)
+      const replicas = Math.max(fn.replicas.desired(), settings.minReplicas)
+      checkPorts(namespace, spec.name, settings, replicas)
+      const restart = fn.settings.mode === 'http' || settings.mode === 'http'
       fn.spec = spec
       fn.settings = settings
       materialiseSecrets(fn)
-      // Each invocation starts a fresh process, so the new spec applies from the next request. The
-      // replicas stay, raised to a new scale.min if that is higher; scaling also hands queued requests
-      // the slots a larger max_inflight opened.
-      fn.replicas.scale(Math.max(fn.replicas.desired(), settings.minReplicas))
+      // In classic mode each invocation starts a fresh process, so the new spec applies from the next
+      // request: the replicas stay, raised to a new scale.min if that is higher; scaling also hands
+      // queued requests the slots a larger max_inflight opened. A server (HTTP mode) runs the spec it
+      // started with, so its replicas are replaced.
+      if (restart) fn.replicas.restart(replicas)
+      else fn.replicas.scale(replicas)
       return deps.persist()
     },
 
     scale(namespace: string, name: string, replicas: number): Promise<void> {
-      get(namespace, name).replicas.scale(replicas)
+      const fn = get(namespace, name)
+      checkPorts(namespace, name, fn.settings, replicas)
+      fn.replicas.scale(replicas)
       return deps.persist()
     },
 

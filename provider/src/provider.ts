@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { rmSync } from 'node:fs'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerOptions } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
@@ -13,7 +13,9 @@ import { createLogs } from './logs.ts'
 import { createNamespaces } from './namespaces.ts'
 import { createSandbox, type SecretsMode } from './sandbox.ts'
 import { createSecrets } from './secrets.ts'
+import { createServerPool } from './servers.ts'
 import { createStore } from './store.ts'
+import { createUpgrades } from './upgrade.ts'
 import { createProcessTable } from './watchdog.ts'
 
 export type ProviderOptions = ProviderConfigInput & {
@@ -26,8 +28,9 @@ export type Provider = {
   port: number
   stateDir: string
   secretsMode: SecretsMode
-  // Live counts, for diagnostics and tests that must wait for a state rather than for time.
-  stats(): { processes: number; queued: number; logFollowers: number }
+  // Live counts, for diagnostics and tests that must wait for a state rather than for time: function
+  // processes (HTTP mode's servers among them), queued requests, log followers, open WebSocket tunnels.
+  stats(): { processes: number; servers: number; queued: number; logFollowers: number; tunnels: number }
   close(): Promise<void>
 }
 
@@ -40,6 +43,7 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Prov
   const saved = await store.load()
   const sandbox = createSandbox(config.secretsMode)
   log(`secrets: ${sandbox.mode} mode (${sandbox.reason})`)
+  const servers = createServerPool()
 
   // Materialised secrets are derived state: rebuilt from secrets.json at every start.
   const runDir = join(config.stateDir, 'run')
@@ -68,6 +72,8 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Prov
     secrets,
     logs,
     secretsRoot: join(runDir, 'secrets'),
+    sandbox,
+    servers,
     persist: persistState,
   })
   functions.restore(saved.state.functions)
@@ -88,13 +94,21 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Prov
     log,
   })
 
+  const upgrades = createUpgrades({ defaultNamespace: config.defaultNamespace, functions, logs })
+  const serverOptions: ServerOptions & { shouldUpgradeCallback: (req: IncomingMessage) => boolean } = {
+    // Only WebSockets are taken over (upgrade.ts); any other Upgrade, such as h2c, is served as the
+    // HTTP/1.1 request it also is. (Node versions without this option hand every upgrade over.)
+    shouldUpgradeCallback: (req) => req.headers.upgrade?.toLowerCase() === 'websocket',
+  }
   // Loopback only: the provider runs whatever it is asked to, so it must never face a network.
   const server = serve({
     fetch: app.fetch,
     hostname: HOST,
     port: config.port,
     overrideGlobalObjects: false,
+    serverOptions,
   }) as Server
+  server.on('upgrade', upgrades.handle)
   await Promise.race([
     once(server, 'listening'),
     once(server, 'error').then(([error]) => {
@@ -110,10 +124,14 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Prov
   async function close() {
     stopping = true
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
-    // Followers end, queued requests get their 503, running processes die, then connections close.
+    // Followers end, WebSockets are cut, queued requests get their 503, running processes and servers
+    // die, then connections close.
     logs.closeAll()
+    upgrades.closeAll()
+    // Servers are killed outright, before their replicas are stopped (which would grant write_timeout).
+    const serversKilled = servers.killAll()
     functions.stop(unavailable('the provider is shutting down'))
-    await processes.killAll()
+    await Promise.all([processes.killAll(), serversKilled])
     server.closeAllConnections()
     await stopped
     await store.flush()
@@ -126,9 +144,11 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Prov
     stateDir: config.stateDir,
     secretsMode: sandbox.mode,
     stats: () => ({
-      processes: processes.count(),
+      processes: processes.count() + servers.count(),
+      servers: servers.count(),
       queued: functions.all().reduce((n, fn) => n + fn.replicas.waiting(), 0),
       logFollowers: logs.followerCount(),
+      tunnels: upgrades.count(),
     }),
     close: () => {
       closing ??= close()

@@ -1,15 +1,36 @@
 import { randomBytes } from 'node:crypto'
 import { unavailable } from './errors.ts'
+import type { ReplicaServer } from './servers.ts'
 
 // A function's replicas. With the classic watchdog there is no long-lived process per replica, so a
 // replica here is what the process model makes it: a readiness state (it becomes ready a cold-start
-// delay after it is created) and a number of concurrent processes it may run (max_inflight). Requests
-// beyond the free slots of ready replicas wait in FIFO order.
+// delay after it is created) and a number of concurrent processes it may run (max_inflight). In HTTP
+// mode a replica is a server process instead, ready when it answers (see servers.ts). Requests beyond
+// the free slots of ready replicas wait in FIFO order.
 
-export type Replica = { readonly name: string; ready: boolean; inflight: number; timer?: NodeJS.Timeout }
+export type Replica = {
+  readonly name: string
+  ready: boolean
+  inflight: number
+  // HTTP mode: the server requests are proxied to. Classic replicas have none.
+  server?: ReplicaServer
+  stop?: () => void
+}
 type Waiter = { resolve: (replica: Replica) => void; reject: (error: Error) => void }
 
+// Brings a new replica to life. It reports readiness whenever it changes (a crashed server is not
+// ready until it is back) and returns what stops it when the replica is removed.
+export type StartReplica = (replica: Replica, setReady: (ready: boolean) => void) => () => void
+
 export type ReplicaSet = ReturnType<typeof createReplicaSet>
+
+// The classic watchdog's replica: ready one cold-start delay after it is created.
+export const coldStart =
+  (ms: number): StartReplica =>
+  (_replica, setReady) => {
+    const timer = setTimeout(() => setReady(true), ms)
+    return () => clearTimeout(timer)
+  }
 
 export function createReplicaSet(options: {
   functionName: string
@@ -17,7 +38,8 @@ export function createReplicaSet(options: {
   fullName: string
   coldStartMs: number
   maxInflight: () => number
-  onReady?: (replica: Replica) => void
+  // How a replica starts; by default a cold-start delay.
+  start?: StartReplica
 }) {
   let replicas: Replica[] = []
   const queue: Waiter[] = []
@@ -60,19 +82,20 @@ export function createReplicaSet(options: {
       ready: false,
       inflight: 0,
     }
-    replica.timer = setTimeout(() => {
-      replica.ready = true
-      replica.timer = undefined
-      options.onReady?.(replica)
-      dispatch()
-    }, options.coldStartMs)
     replicas.push(replica)
+    const start = options.start ?? coldStart(options.coldStartMs)
+    replica.stop = start(replica, (ready) => {
+      // A replica already removed stays out, whatever its process does on the way down.
+      if (!replicas.includes(replica)) return
+      replica.ready = ready
+      if (ready) dispatch()
+    })
   }
 
   function remove(replica: Replica) {
-    clearTimeout(replica.timer)
-    replica.ready = false
     replicas = replicas.filter((r) => r !== replica)
+    replica.ready = false
+    replica.stop?.()
   }
 
   return {
@@ -91,6 +114,14 @@ export function createReplicaSet(options: {
       }
       if (available() === 0) rejectWaiting(unavailable(unavailableMessage(options.fullName, count)))
       else dispatch()
+    },
+
+    // Replaces every replica with `count` fresh ones, as a changed pod template does; queued requests
+    // wait for the new replicas.
+    restart(count: number) {
+      for (const r of [...replicas]) remove(r)
+      while (replicas.length < count) add()
+      if (count === 0) rejectWaiting(unavailable(unavailableMessage(options.fullName, 0)))
     },
 
     // Resolves with the replica whose slot the caller now holds, to be given back with release().

@@ -137,7 +137,7 @@ function killGroup(child: ChildProcess) {
   }
 }
 
-function forEachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void) {
+export function forEachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void) {
   if (stream === null) return
   let rest = ''
   stream.setEncoding('utf8')

@@ -1,25 +1,23 @@
+import type { HttpBindings } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { type Context, Hono } from 'hono'
 import type { AppDeps } from '../deps.ts'
-import { notFound, notImplemented } from '../errors.ts'
+import { notImplemented } from '../errors.ts'
 import type { DeployedFunction } from '../functions.ts'
+import { proxy } from '../proxy.ts'
 import type { Replica } from '../replicas.ts'
-import { isDnsLabel } from '../schemas.ts'
+import type { ReplicaServer } from '../servers.ts'
+import { functionOf, splitInvocation } from '../target.ts'
 import { type RunResult, splitEnvProcess, watchdogEnv } from '../watchdog.ts'
 
-// /function/{name}[.{namespace}][/{rest}], any method: one process per request, the classic watchdog way.
+// /function/{name}[.{namespace}][/{rest}], any method: one process per request, the classic watchdog way,
+// or in HTTP mode, a call proxied to one of the function's running servers.
 export function invokeRoutes(deps: AppDeps) {
   const app = new Hono()
 
   async function invoke(c: Context) {
     const target = c.req.param('target') ?? ''
-    // name.namespace splits on the last dot; function names cannot contain one.
-    const dot = target.lastIndexOf('.')
-    const name = dot === -1 ? target : target.slice(0, dot)
-    const namespace = dot === -1 ? deps.defaultNamespace : target.slice(dot + 1)
-    // A name that could never be deployed is as unknown as any other, as the gateway answers too.
-    if (!isDnsLabel(name) || !isDnsLabel(namespace)) {
-      throw notFound(`function ${target} not found: not name or name.namespace made of DNS-1123 labels`)
-    }
+    const { name, namespace } = functionOf(target, deps.defaultNamespace)
     const fn = deps.functions.get(namespace, name)
 
     const replica = await fn.replicas.acquire(c.req.raw.signal).catch((error: unknown) => {
@@ -28,11 +26,31 @@ export function invokeRoutes(deps: AppDeps) {
       throw error
     })
     if (replica === undefined) return new Response(null, { status: 499 })
+    if (replica.server !== undefined) return forward(c, fn, replica, replica.server)
     try {
       return await run(c, fn, replica, target)
     } finally {
       fn.replicas.release(replica)
     }
+  }
+
+  // HTTP mode. The call streams through Node's own request and response, untouched by the fetch API
+  // (which would buffer or re-chunk), and holds the replica's slot until the response is over.
+  function forward(c: Context, fn: DeployedFunction, replica: Replica, server: ReplicaServer) {
+    const { incoming, outgoing } = c.env as HttpBindings
+    fn.invocationCount++
+    proxy({
+      incoming,
+      outgoing,
+      server,
+      path: splitInvocation(incoming.url ?? '')?.rest ?? '/',
+      timeoutMs: fn.settings.execTimeoutMs,
+      fullName: `${fn.spec.name}.${fn.namespace}`,
+      replica: replica.name,
+      log: (text) => deps.logs.append(fn.namespace, fn.spec.name, replica.name, text),
+      done: () => fn.replicas.release(replica),
+    })
+    return RESPONSE_ALREADY_SENT
   }
 
   async function run(c: Context, fn: DeployedFunction, replica: Replica, target: string) {
