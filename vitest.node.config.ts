@@ -12,6 +12,7 @@ export default defineConfig({
       'test/ui/**/*.test.ts',
       'test/isolates/**/*.test.ts',
       'test/layout/**/*.test.ts',
+      'test/websocket/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 30_000,
