@@ -507,6 +507,23 @@ describe('scoped access: invocations', () => {
     expect((await model()).scaleCalls).toEqual([1])
   })
 
+  it('are checked before a WebSocket is opened to the function, which nothing reaches without a token', async () => {
+    const upgrade = { upgrade: 'websocket', connection: 'Upgrade' }
+    const anonymous = tag()
+    const refused = await gatewayWith(REQUIRED, '/function/echo/chat', {
+      headers: { ...anonymous.headers, ...upgrade },
+    })
+    expect(refused.status).toBe(401)
+    expect(refused.webSocket).toBeNull()
+    expect(await received(anonymous.id)).toEqual([])
+    const reader = tag()
+    const forbidden = await gatewayWith(REQUIRED, '/function/echo/chat', {
+      headers: { ...reader.headers, ...upgrade, ...bearer(await token(['Function:Read'])) },
+    })
+    expect(forbidden.status).toBe(403)
+    expect(await received(reader.id)).toEqual([])
+  })
+
   it('are checked when an asynchronous call is accepted', async () => {
     expect((await gatewayWith(REQUIRED, '/async-function/echo', { method: 'POST', body: 'x' })).status).toBe(
       401,
