@@ -13,9 +13,16 @@ import type { Readiness } from '../scale/readiness'
 import { refusal, SCALE_WAIT_HEADER, waitedSeconds } from '../scale/refusal'
 import type { Call } from './invoke'
 
-/** Whether a request asks to open a WebSocket: only a GET can. */
-export const isWebSocketUpgrade = (request: Request): boolean =>
-  request.method === 'GET' && request.headers.get('upgrade')?.toLowerCase() === 'websocket'
+/**
+ * Whether a request asks to open a WebSocket: a GET with `Upgrade: websocket`
+ * and, when the runtime lets the Worker see one, a `Connection` that lists
+ * `upgrade`. A stray `Upgrade` on a plain call is a hop-by-hop header, dropped.
+ */
+export function isWebSocketUpgrade(request: Request): boolean {
+  if (request.method !== 'GET' || request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return false
+  const connection = request.headers.get('connection')
+  return connection === null || /(?:^|,)\s*upgrade\s*(?:,|$)/i.test(connection)
+}
 
 // How often an isolate holding WebSockets reports them in flight: the shards forget an isolate's gauge
 // after 10 s of silence, and the idler must go on seeing a connection that carries no new calls.
