@@ -8,6 +8,7 @@ import {
   since,
   startRawGateway,
   staysInside,
+  upgradeText,
 } from './harness'
 
 // Every way out of /function/ found against the production bundle, sent as raw
@@ -26,19 +27,6 @@ afterAll(() => gw?.close())
 /** What reached the provider's function routes, leaving out the gateway's own status lookups. */
 const invocations = (reached: Received[]) =>
   reached.filter((r) => r.target.startsWith('/function/')).map((r) => r.target)
-
-/** A WebSocket handshake as a browser sends it, raw. */
-const upgradeText = (target: string) =>
-  [
-    `GET ${target} HTTP/1.1`,
-    'Host: 127.0.0.1',
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-    'Sec-WebSocket-Version: 13',
-    '',
-    '',
-  ].join('\r\n')
 
 async function send(text: string) {
   const mark = gw.upstream.received.length

@@ -177,6 +177,19 @@ export function requestText(
   return `${lines.join('\r\n')}\r\n\r\n${body ?? ''}`
 }
 
+/** A WebSocket handshake as a browser sends it, raw. */
+export const upgradeText = (target: string): string =>
+  [
+    `GET ${target} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version: 13',
+    '',
+    '',
+  ].join('\r\n')
+
 /** Whatever reached the upstream since `mark` (an index into `received`). */
 export function since(upstream: Upstream, mark: number): Received[] {
   return upstream.received.slice(mark)

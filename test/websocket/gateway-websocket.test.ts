@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startProvider } from '../../provider/src/provider.ts'
 import { startWorkerd } from '../../scripts/production-worker.mjs'
-import { productionBundle, rawRequest } from '../raw/harness.ts'
+import { productionBundle, rawRequest, upgradeText } from '../raw/harness.ts'
 
 // WebSockets end to end: the production bundle in workerd in front of the real dev provider, which runs
 // examples/node-http/index.mjs as an HTTP-mode function (a server per replica). The client is Node's own
@@ -191,19 +191,7 @@ describe('WebSockets through the gateway', () => {
 
   it('answers an upgrade to a classic-mode function with a 400 that says why, from the provider', async () => {
     await deploy('classic')
-    const response = await rawRequest(
-      gateway.port,
-      [
-        'GET /function/classic HTTP/1.1',
-        'Host: 127.0.0.1',
-        'Upgrade: websocket',
-        'Connection: Upgrade',
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-        'Sec-WebSocket-Version: 13',
-        '',
-        '',
-      ].join('\r\n'),
-    )
+    const response = await rawRequest(gateway.port, upgradeText('/function/classic'))
     expect(response.status).toBe(400)
     expect(response.body).toContain('classic mode')
     expect(response.body).toContain('mode=http')
