@@ -1,4 +1,5 @@
-const HOP_BY_HOP = [
+/** Headers that describe one connection, not the message (RFC 9110, 7.6.1): never passed on. */
+export const HOP_BY_HOP = [
   'connection',
   'keep-alive',
   'proxy-authenticate',

@@ -49,3 +49,8 @@ export function functionScope(target: FunctionTarget): string {
 export function functionPath(target: FunctionTarget): string {
   return functionScope(target) + target.rest
 }
+
+/** The path an asynchronous call to a target was made on, as the caller wrote it (without the query). */
+export function asyncFunctionPath(target: Pick<FunctionTarget, 'name' | 'namespace' | 'rest'>): string {
+  return `/async-function/${writtenName(target)}${target.rest}`
+}

@@ -1,8 +1,8 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
 import { forward } from '../forward/forward'
-import { type FunctionRef, functionKey, functionRef, writtenName } from '../function-ref'
-import { type FunctionTarget, functionPath, functionScope } from '../http/function-path'
+import { type FunctionRef, functionKey, functionRef } from '../function-ref'
+import { asyncFunctionPath, type FunctionTarget, functionPath, functionScope } from '../http/function-path'
 import { isolateMetrics } from '../metrics/isolate'
 import { type CallLine, coloOf, declaredBytes, isLogged, writeLine } from '../observe/call-log'
 import { serverTiming } from '../observe/server-timing'
@@ -187,7 +187,7 @@ function lineOf(
     function: fn.name,
     namespace: fn.namespace,
     method: request.method,
-    path: (run ? '/async-function/' : '/function/') + writtenName(target) + target.rest,
+    path: run ? asyncFunctionPath(target) : functionPath(target),
     status: response.status,
     durationMs,
     upstreamMs,

@@ -2,7 +2,7 @@ import type { Config } from '../config'
 import type { Bindings } from '../env'
 import { providerUrl, send } from '../forward/forward'
 import { forCaller } from '../forward/headers'
-import { type FunctionRef, functionKey, functionRef, writtenName } from '../function-ref'
+import { type FunctionRef, functionKey, functionRef } from '../function-ref'
 import { type FunctionTarget, functionPath, functionScope } from '../http/function-path'
 import { plainText } from '../http/responses'
 import { isolateMetrics } from '../metrics/isolate'
@@ -201,7 +201,7 @@ function log(
     function: fn.name,
     namespace: fn.namespace,
     method: request.method,
-    path: `/function/${writtenName(target)}${target.rest}`,
+    path: functionPath(target),
     status,
     durationMs: Date.now() - startedAt,
     upstreamMs,

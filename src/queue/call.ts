@@ -9,7 +9,7 @@ import { deliver } from './callback'
 import type { CallKey, Outcome } from './ledger/calls'
 import type { CallResult } from './ledger/rows'
 import { ledgerFor } from './ledger/shards'
-import { type AsyncMessage, type DeadLetterMessage, SEND_OPTIONS } from './message'
+import { type AsyncMessage, type DeadLetterMessage, loggedCall, SEND_OPTIONS } from './message'
 import { backoffSeconds, isRetryable, maxAttempts } from './retry'
 import { type Answer, runOnce } from './run'
 
@@ -154,11 +154,8 @@ async function settle(call: Call, s: Settling): Promise<void> {
     const origin = new URL(url).origin
     logLine(config.log, {
       kind: 'callback',
-      callId: message.callId,
-      function: message.fn.name,
-      namespace: message.fn.namespace,
+      ...loggedCall(message),
       method: 'POST',
-      path: `/async-function/${writtenName(message.target)}${message.target.rest}`,
       status: delivered.status,
       durationMs: Date.now() - sentAt,
       attempt: s.callbackAttempts + 1,

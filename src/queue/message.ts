@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { asyncFunctionPath } from '../http/function-path'
 
 /** A request body: in the message itself, or stored out of line in R2 under `stored`. */
 export type BodyRef = z.infer<typeof bodyRef>
@@ -33,6 +34,14 @@ export const AsyncMessage = z.object({
   body: bodyRef,
   callbackUrl: z.optional(z.string()),
   enqueuedAt: z.number(),
+})
+
+/** What every call-log line about a queued call (its runs, its callback) says of the call. */
+export const loggedCall = (message: AsyncMessage) => ({
+  callId: message.callId,
+  function: message.fn.name,
+  namespace: message.fn.namespace,
+  path: asyncFunctionPath(message.target),
 })
 
 /** What the dead-letter queue carries: the call, and why it was given up. */

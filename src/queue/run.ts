@@ -1,12 +1,11 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
-import { writtenName } from '../function-ref'
 import { invokeFunction } from '../invoke/invoke'
 import { logLine } from '../observe/call-log'
 import { nextHop, propagate } from '../observe/trace-context'
 import type { Background } from '../scale/from-zero'
 import { readCapped } from './body'
-import type { AsyncMessage } from './message'
+import { type AsyncMessage, loggedCall } from './message'
 
 /** What one run of the function answered, read whole so a callback can carry it and retries can resend it. */
 export type Answer = {
@@ -41,11 +40,8 @@ export async function runOnce(
   const unrun = (status: number, error: string) =>
     logLine(config.log, {
       kind: 'async',
-      callId: message.callId,
-      function: message.fn.name,
-      namespace: message.fn.namespace,
+      ...loggedCall(message),
       method: message.method,
-      path: `/async-function/${writtenName(message.target)}${message.target.rest}`,
       status,
       durationMs: Date.now() - started,
       attempt,

@@ -2,9 +2,9 @@ import { type Context, Hono } from 'hono'
 import { invocationAccess } from '../access/invocation'
 import type { Config } from '../config'
 import type { AppEnv } from '../env'
-import { type FunctionRef, functionKey, functionRef, writtenName } from '../function-ref'
+import { type FunctionRef, functionKey, functionRef } from '../function-ref'
 import { methodNotAllowed } from '../http/allow'
-import { type FunctionTarget, parseFunctionTarget } from '../http/function-path'
+import { asyncFunctionPath, type FunctionTarget, parseFunctionTarget } from '../http/function-path'
 import { noSuchFunction, plainText } from '../http/responses'
 import { invocationHeaders } from '../invoke/call-headers'
 import type { Call } from '../invoke/invoke'
@@ -91,7 +91,7 @@ function observedEnqueue(
     function: fn.name,
     namespace: fn.namespace,
     method: request.method,
-    path: PREFIX + writtenName(target) + target.rest,
+    path: asyncFunctionPath(target),
     status: response.status,
     durationMs,
     traceId: call.trace.traceId,

@@ -1,6 +1,7 @@
 import type { Config } from '../config'
 import type { Bindings } from '../env'
 import { type FunctionRef, functionKey } from '../function-ref'
+import { asyncFunctionPath } from '../http/function-path'
 import { logLine } from '../observe/call-log'
 import { continueTrace, propagate, type Trace } from '../observe/trace-context'
 import { checkCallbackUrl } from '../queue/callback-url'
@@ -41,7 +42,7 @@ export async function enqueueRun(
     function: spec.fn.name,
     namespace: spec.fn.namespace,
     method: 'POST',
-    path: `/async-function/${functionKey(spec.fn)}`,
+    path: asyncFunctionPath({ ...spec.fn, rest: '' }),
     status: sent.ok ? 202 : sent.status,
     durationMs: Date.now() - startedAt,
     traceId: trace.traceId,
