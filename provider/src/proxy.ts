@@ -1,4 +1,5 @@
 import { type IncomingMessage, request, type ServerResponse, STATUS_CODES } from 'node:http'
+import { HOP_BY_HOP as GATEWAY_HOP_BY_HOP } from '../../src/forward/headers.ts'
 import type { ReplicaServer } from './servers.ts'
 
 // HTTP mode's invocation: the request goes on to the replica's server as it arrives, and the answer comes
@@ -21,18 +22,8 @@ export type ProxyCall = {
   done: () => void
 }
 
-// Hop-by-hop headers (RFC 9110, 7.6.1) describe one connection, not the message, so they stop here.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-])
+// The gateway's hop-by-hop headers stop here too, with the legacy Proxy-Connection some clients still send.
+const HOP_BY_HOP = new Set([...GATEWAY_HOP_BY_HOP, 'proxy-connection'])
 
 // rawHeaders (name, value, name, value…) without the hop-by-hop ones, and without any that Connection lists.
 export function endToEndHeaders(raw: readonly string[]): string[] {
