@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildBundle, startWorkerd } from '../scripts/production-worker.mjs'
-import { load } from './load.mjs'
+import { load, median } from './load.mjs'
 import { canPin, machine, pinSelf, processCpuUs } from './system.mjs'
 import { startEcho } from './upstream.mjs'
 
@@ -74,11 +74,6 @@ try {
   await echo.close()
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
 console.log(`\n${info.cpu}, ${info.cores} cores, Node ${info.node}, workerd ${info.workerd}`)
 console.log(
   `${rounds} rounds, ${connections} connections, ${seconds} s per case, 0 B POST${pinned ? ', Worker on CPU 0' : ''}\n`,

@@ -9,7 +9,7 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildBundle, startWorkerd } from '../scripts/production-worker.mjs'
-import { load } from './load.mjs'
+import { load, median } from './load.mjs'
 import { canPin, pinSelf, processCpuUs } from './system.mjs'
 import { startEcho } from './upstream.mjs'
 
@@ -64,11 +64,6 @@ try {
 } finally {
   for (const item of cases) await item.worker.close()
   await upstream.close()
-}
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 const bare = cases[0]
 console.log(

@@ -6,6 +6,14 @@ import autocannon from 'autocannon'
 // Enough for ~40k req/s over 10 s; beyond that later samples are dropped, not the run.
 const MAX_SAMPLES = 400_000
 
+/** The median of what was measured; values that are not finite numbers (a case that failed) are left out. */
+export function median(values) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
 export function load({ url, body, connections, seconds, headers = {} }) {
   const latencies = new Float64Array(MAX_SAMPLES)
   let ok = 0

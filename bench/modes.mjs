@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startProvider } from '../provider/src/provider.ts'
 import { buildBundle, startWorkerd } from '../scripts/production-worker.mjs'
-import { load } from './load.mjs'
+import { load, median } from './load.mjs'
 import { machine } from './system.mjs'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3)
@@ -71,11 +71,6 @@ try {
   rmSync(dir, { recursive: true, force: true })
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
 console.log(`\n${info.cpu}, ${info.cores} cores, Node ${info.node}, workerd ${info.workerd}`)
 console.log(`${rounds} rounds, ${connections} connections, ${seconds} s per case, 1 KiB POST echoed\n`)
 console.log('| function through the gateway | req/s | p50 ms | p99 ms |')

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { buildBundle, startWorkerd, wranglerSettings } from '../scripts/production-worker.mjs'
-import { load } from './load.mjs'
+import { load, median } from './load.mjs'
 import { canPin, cpuBusyUs, machine, ownChildren, pinSelf, processCpuUs, processName } from './system.mjs'
 import { startEcho } from './upstream.mjs'
 
@@ -57,12 +57,6 @@ const BODIES = [
 // Sent in every case so that (4) answers CORS for real; the others ignore it.
 const HEADERS = { origin: ORIGIN, 'content-type': 'application/octet-stream' }
 
-const median = (values) => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
-  if (sorted.length === 0) return Number.NaN
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const log = (line) => process.stderr.write(`${line}\n`)
 
